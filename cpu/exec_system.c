@@ -1,0 +1,758 @@
+/*
+ * exec_system.c - the operating system's instructions: control and debug
+ * registers, descriptor-table registers, LDTR/TR, the descriptor probes
+ * LAR/LSL/VERR/VERW, TLB and cache control, SWAPGS, the FS/GS base
+ * instructions, XGETBV/XSETBV, HLT and the x87 escape policy.
+ *
+ * Follows SDM Vol 2 (each mnemonic's page), Vol 3 §2.5 (control registers),
+ * §2.4 (GDTR/IDTR/LDTR/TR), §17.2 (debug registers), §2.5 CR4.UMIP.
+ *
+ * Every sensitive handler has the same three steps, in this order
+ * (STYLE.md §3):
+ *   1. the architectural check: CPL, mode, CR4.UMIP ... -> #GP/#UD;
+ *   2. CPU_INTERCEPT: the virtualization mode may take the instruction;
+ *   3. the emulation.
+ * Several of them -- SGDT, SIDT, SLDT, STR, SMSW, LAR, LSL, VERR, VERW --
+ * do NOT trap at CPL 3 on a real x86 (unless UMIP): they are the classic
+ * "virtualization holes" that let a deprivileged guest kernel see the truth.
+ */
+#include "cpu/system.h"
+
+#include "cpu/cpuid.h"
+#include "cpu/flags.h"
+#include "cpu/insn.h"
+#include "cpu/mem.h"
+#include "cpu/segment.h"
+
+static bool prot_mode(const struct cpu *c)
+{
+	return c->mode != CPU_MODE_REAL && c->mode != CPU_MODE_VM86;
+}
+
+static void need_cpl0(struct cpu *c)
+{
+	if (c->cpl != 0)
+		cpu_raise(c, EXC_GP, 0);
+}
+
+/* CR4.UMIP: SGDT SIDT SLDT SMSW STR fault at CPL > 0 (SDM Vol 3 §2.5). */
+static void umip_check(struct cpu *c)
+{
+	if ((c->cr4 & CR4_UMIP) && c->cpl > 0)
+		cpu_raise(c, EXC_GP, 0);
+	cpu_pg_strict_check(c);
+}
+
+static void trace_cr(struct cpu *c, int n, u64 old, u64 v)
+{
+	trace_emit(c->trace, TRACE_CR, c->index, c->seg[SEG_CS].base + c->rip, n, old, v, 0, NULL);
+}
+
+/* ---- control registers (SDM Vol 3 §2.5, Vol 2 "MOV - Move to/from Control
+ * Registers") ------------------------------------------------------------ */
+
+/* CR4 bits this processor implements: the others are reserved -> #GP. */
+static u64 cr4_valid(struct cpu *c)
+{
+	u64 v = CR4_TSD | CR4_MCE | CR4_PCE;
+
+	if (cpu_has_feature(c, CPUF_VME))
+		v |= CR4_VME | CR4_PVI;
+	if (cpu_has_feature(c, CPUF_DE))
+		v |= CR4_DE;
+	if (cpu_has_feature(c, CPUF_PSE))
+		v |= CR4_PSE;
+	if (cpu_has_feature(c, CPUF_PAE))
+		v |= CR4_PAE;
+	if (cpu_has_feature(c, CPUF_PGE))
+		v |= CR4_PGE;
+	if (cpu_has_feature(c, SSE))
+		v |= CR4_OSFXSR | CR4_OSXMMEXCPT;
+	if (cpu_has_feature(c, CPUF_UMIP))
+		v |= CR4_UMIP;
+	if (cpu_has_feature(c, FSGSBASE))
+		v |= CR4_FSGSBASE;
+	if (cpu_has_feature(c, CPUF_PCID))
+		v |= CR4_PCIDE;
+	if (cpu_has_feature(c, XSAVE))
+		v |= CR4_OSXSAVE;
+	if (cpu_has_feature(c, CPUF_SMEP))
+		v |= CR4_SMEP;
+	if (cpu_has_feature(c, SMAP_F))
+		v |= CR4_SMAP;
+	return v;
+}
+
+static void write_cr0(struct cpu *c, u64 v)
+{
+	const u64 defined = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM |
+			    CR0_NW | CR0_CD | CR0_PG;
+	u64 old = c->cr0;
+
+	if (v >> 32)
+		cpu_raise(c, EXC_GP, 0); /* bits 63:32 reserved */
+	v = (v & defined) | CR0_ET;	 /* ET is hardwired to 1 since the i486 */
+	if ((v & CR0_PG) && !(v & CR0_PE))
+		cpu_raise(c, EXC_GP, 0); /* paging without protection */
+	if ((v & CR0_NW) && !(v & CR0_CD))
+		cpu_raise(c, EXC_GP, 0); /* not-write-through needs cache-disable */
+	if (!(old & CR0_PG) && (v & CR0_PG) && (c->efer & EFER_LME)) {
+		/* Activating IA-32e mode (SDM Vol 3 §10.8.5): PAE must be on,
+		 * and EFER.LMA becomes 1 -- we are now in compatibility mode
+		 * until a far jump loads a CS with L = 1. */
+		if (!(c->cr4 & CR4_PAE))
+			cpu_raise(c, EXC_GP, 0);
+		if (c->seg[SEG_CS].attr & SEGA_L)
+			cpu_raise(c, EXC_GP, 0);
+	}
+	if ((old & CR0_PG) && !(v & CR0_PG)) {
+		/* Leaving paging from 64-bit code would pull the floor away. */
+		if (c->mode == CPU_MODE_LONG64 || (c->cr4 & CR4_PCIDE))
+			cpu_raise(c, EXC_GP, 0);
+	}
+
+	c->cr0 = v;
+	if (!(old & CR0_PG) && (v & CR0_PG) && (c->efer & EFER_LME))
+		c->efer |= EFER_LMA;
+	if ((old & CR0_PG) && !(v & CR0_PG))
+		c->efer &= ~EFER_LMA;
+	/* PG, PE and WP change what every cached translation means. */
+	if ((old ^ v) & (CR0_PG | CR0_PE | CR0_WP))
+		cpu_tlb_flush(c, true);
+	cpu_update_mode(c);
+}
+
+static void write_cr4(struct cpu *c, u64 v)
+{
+	u64 old = c->cr4;
+
+	if (v & ~cr4_valid(c))
+		cpu_raise(c, EXC_GP, 0);
+	/* In IA-32e mode PAE cannot be turned off (SDM Vol 2 MOV CR). */
+	if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
+		cpu_raise(c, EXC_GP, 0);
+	c->cr4 = v;
+	if ((old ^ v) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_LA57 | CR4_PCIDE))
+		cpu_tlb_flush(c, true);
+	cpu_update_mode(c);
+}
+
+void cpu_write_cr(struct cpu *c, int cr, u64 v)
+{
+	u64 old;
+
+	switch (cr) {
+	case 0:
+		old = c->cr0;
+		write_cr0(c, v);
+		trace_cr(c, 0, old, c->cr0);
+		break;
+	case 2:
+		old = c->cr2;
+		c->cr2 = v;
+		trace_cr(c, 2, old, v);
+		break;
+	case 3:
+		old = c->cr3;
+		/* Bits above MAXPHYADDR are reserved (IA-32e mode); outside it
+		 * the instruction moved only 32 bits anyway. */
+		if ((c->efer & EFER_LMA) && (v >> CPUID_MAXPHYADDR))
+			cpu_raise(c, EXC_GP, 0);
+		c->cr3 = v;
+		/* A CR3 load flushes every non-global translation. */
+		cpu_tlb_flush(c, false);
+		trace_cr(c, 3, old, v);
+		break;
+	case 4:
+		old = c->cr4;
+		write_cr4(c, v);
+		trace_cr(c, 4, old, c->cr4);
+		break;
+	case 8:
+		/* CR8 is the task-priority register's top 4 bits (64-bit mode). */
+		if (v & ~0xfULL)
+			cpu_raise(c, EXC_GP, 0);
+		old = c->cr8;
+		c->cr8 = v;
+		trace_cr(c, 8, old, v);
+		break;
+	default: cpu_raise(c, EXC_UD, 0);
+	}
+}
+
+static bool cr_exists(unsigned n)
+{
+	return n == 0 || n == 2 || n == 3 || n == 4 || n == 8;
+}
+
+/* 0F 20: MOV r32/r64, CRn (ModRM.reg = n, ModRM.rm = the GPR). */
+void MOV_RdCd(struct cpu *c, const struct insn *i)
+{
+	unsigned n = i->reg, sz = c->mode == CPU_MODE_LONG64 ? 8 : 4;
+	u64 v;
+
+	if (!cr_exists(n))
+		cpu_raise(c, EXC_UD, 0);
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+	v = n == 0 ? c->cr0 : n == 2 ? c->cr2 : n == 3 ? c->cr3 : n == 4 ? c->cr4 : c->cr8;
+	cpu_set_reg(c, i->rm, sz, true, v);
+}
+
+/* 0F 22: MOV CRn, r32/r64. */
+void MOV_CdRd(struct cpu *c, const struct insn *i)
+{
+	unsigned n = i->reg, sz = c->mode == CPU_MODE_LONG64 ? 8 : 4;
+
+	if (!cr_exists(n))
+		cpu_raise(c, EXC_UD, 0);
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+	cpu_write_cr(c, (int)n, cpu_get_reg(c, i->rm, sz, true));
+}
+
+/* 0F 06: CLTS clears CR0.TS (the lazy-FPU-switch flag). */
+void CLTS(struct cpu *c, const struct insn *i)
+{
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+	cpu_write_cr(c, 0, c->cr0 & ~(u64)CR0_TS);
+}
+
+/* 0F 01 /6: LMSW loads CR0 bits 3:0 (PE MP EM TS); it can set PE but never
+ * clear it -- the 286's one-way door into protected mode. */
+void LMSW_Ew(struct cpu *c, const struct insn *i)
+{
+	u64 v;
+
+	need_cpl0(c);
+	v = opnd_read(c, i, 0) & 0xf;
+	CPU_INTERCEPT(c, i);
+	cpu_write_cr(c, 0, (c->cr0 & ~0xeULL) | v);
+}
+
+/* 0F 01 /4: SMSW stores CR0's low bits.  Not privileged (UMIP aside): a
+ * guest kernel at CPL 1 sees that PE/PG are really on. */
+void SMSW_Ev(struct cpu *c, const struct insn *i)
+{
+	umip_check(c);
+	CPU_INTERCEPT(c, i);
+	if (i->mem)
+		cpu_write(c, i->seg, insn_ea(c, i), 2, c->cr0 & 0xffff);
+	else
+		cpu_set_reg(c, i->rm, i->osize, true, c->cr0 & mask_of(i->osize));
+}
+
+/* ---- debug registers (SDM Vol 3 §17.2, Vol 2 "MOV - Move to/from Debug
+ * Registers") ------------------------------------------------------------ */
+
+static unsigned dr_index(struct cpu *c, unsigned n)
+{
+	if (n > 7)
+		cpu_raise(c, EXC_UD, 0);
+	/* DR4/DR5 alias DR6/DR7 unless CR4.DE, which makes them #UD. */
+	if (n == 4 || n == 5) {
+		if (c->cr4 & CR4_DE)
+			cpu_raise(c, EXC_UD, 0);
+		n += 2;
+	}
+	need_cpl0(c);
+	/* DR7.GD ("general detect"): the next debug-register access raises
+	 * #DB with DR6.BD set, before the access (a fault). */
+	if (c->dr[7] & BIT(13)) {
+		c->dr[6] |= BIT(13);
+		c->dr[7] &= ~BIT(13);
+		cpu_raise(c, EXC_DB, 0);
+	}
+	return n;
+}
+
+void MOV_RdDd(struct cpu *c, const struct insn *i)
+{
+	unsigned n = dr_index(c, i->reg), sz = c->mode == CPU_MODE_LONG64 ? 8 : 4;
+
+	CPU_INTERCEPT(c, i);
+	cpu_set_reg(c, i->rm, sz, true, c->dr[n]);
+}
+
+void MOV_DdRd(struct cpu *c, const struct insn *i)
+{
+	unsigned n = dr_index(c, i->reg), sz = c->mode == CPU_MODE_LONG64 ? 8 : 4;
+	u64 v = cpu_get_reg(c, i->rm, sz, true);
+
+	if (n >= 6 && (v >> 32))
+		cpu_raise(c, EXC_GP, 0); /* DR6/DR7 bits 63:32 are reserved */
+	CPU_INTERCEPT(c, i);
+	if (n == 6)
+		v = (v & (0xfULL | BIT(13) | BIT(14) | BIT(15))) | 0xffff0ff0ULL;
+	else if (n == 7)
+		v = (v & 0xffff27ffULL) | 0x400; /* bit 10 reads 1; 11, 12, 14, 15 read 0 */
+	c->dr[n] = v;
+}
+
+/* ---- GDTR / IDTR (SDM Vol 2 "LGDT/LIDT", "SGDT", "SIDT") ---------------- */
+
+/* The pseudo-descriptor in memory: limit (2 bytes), then the base: 3 bytes
+ * with a 16-bit operand size, 4 with 32, 8 in 64-bit mode. */
+static void load_dtr(struct cpu *c, const struct insn *i, struct dtr *t)
+{
+	u64 ea = insn_ea(c, i), base;
+	u16 limit;
+
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+	limit = (u16)cpu_read(c, i->seg, ea, 2);
+	if (c->mode == CPU_MODE_LONG64) {
+		base = cpu_read(c, i->seg, ea + 2, 8);
+		if (!cpu_canonical(c, base))
+			cpu_raise(c, EXC_GP, 0);
+	} else {
+		base = cpu_read(c, i->seg, ea + 2, 4);
+		if (i->osize == 2)
+			base &= 0xffffff;
+	}
+	t->limit = limit;
+	t->base = base;
+}
+
+static void store_dtr(struct cpu *c, const struct insn *i, const struct dtr *t)
+{
+	u64 ea = insn_ea(c, i);
+
+	umip_check(c);
+	CPU_INTERCEPT(c, i);
+	/* Modern processors store all 32 base bits even with a 16-bit
+	 * operand size (the 286 stored 0xFF in the top byte). */
+	cpu_write(c, i->seg, ea, 2, t->limit);
+	cpu_write(c, i->seg, ea + 2, c->mode == CPU_MODE_LONG64 ? 8 : 4, t->base);
+}
+
+void LGDT_Ms(struct cpu *c, const struct insn *i)
+{
+	load_dtr(c, i, &c->gdtr);
+}
+void LIDT_Ms(struct cpu *c, const struct insn *i)
+{
+	load_dtr(c, i, &c->idtr);
+}
+void SGDT_Ms(struct cpu *c, const struct insn *i)
+{
+	store_dtr(c, i, &c->gdtr);
+}
+void SIDT_Ms(struct cpu *c, const struct insn *i)
+{
+	store_dtr(c, i, &c->idtr);
+}
+
+/* ---- LDTR and TR (SDM Vol 2 "LLDT", "LTR", "SLDT", "STR") --------------- */
+
+/* Read a system descriptor named by a GDT selector: 16 bytes in IA-32e
+ * mode (the base has 64 bits), 8 otherwise.  #GP(sel) when out of the GDT. */
+static void read_sys_desc(struct cpu *c, u16 sel, u64 *lo, u64 *hi, u64 *addr)
+{
+	bool ok;
+
+	*hi = 0;
+	if (sel & SEL_TI)
+		cpu_raise(c, EXC_GP, SEL_ERR(sel));
+	if (c->efer & EFER_LMA)
+		ok = seg_read_desc16(c, sel, true, lo, hi, addr);
+	else
+		ok = seg_read_desc(c, sel, lo, addr);
+	if (!ok)
+		cpu_raise(c, EXC_GP, SEL_ERR(sel));
+}
+
+static void sys_seg(struct cpu *c, struct segment *s, u16 sel, u64 lo, u64 hi)
+{
+	desc_to_segment(lo, sel, s);
+	if (c->efer & EFER_LMA) {
+		s->base |= (hi & 0xffffffffu) << 32;
+		if (!cpu_canonical(c, s->base))
+			cpu_raise(c, EXC_GP, SEL_ERR(sel));
+	}
+}
+
+void LLDT_Ew(struct cpu *c, const struct insn *i)
+{
+	u16 sel;
+	u64 lo, hi, addr;
+	struct segment s;
+
+	if (!prot_mode(c))
+		cpu_raise(c, EXC_UD, 0);
+	need_cpl0(c);
+	sel = (u16)opnd_read(c, i, 0);
+	CPU_INTERCEPT(c, i);
+	if (SEL_IS_NULL(sel)) {
+		/* A null LDTR is legal: later LDT references fault. */
+		c->ldtr = (struct segment){sel, 0, 0, SEGA_UNUSABLE};
+		return;
+	}
+	read_sys_desc(c, sel, &lo, &hi, &addr);
+	if ((lo & BIT(44)) || BITS(lo, 43, 40) != DESC_LDT)
+		cpu_raise(c, EXC_GP, SEL_ERR(sel));
+	if (!(lo & BIT(47)))
+		cpu_raise(c, EXC_NP, SEL_ERR(sel));
+	sys_seg(c, &s, sel, lo, hi);
+	c->ldtr = s;
+}
+
+void LTR_Ew(struct cpu *c, const struct insn *i)
+{
+	u16 sel;
+	u64 lo, hi, addr;
+	unsigned type;
+	struct segment s;
+
+	if (!prot_mode(c))
+		cpu_raise(c, EXC_UD, 0);
+	need_cpl0(c);
+	sel = (u16)opnd_read(c, i, 0);
+	CPU_INTERCEPT(c, i);
+	if (SEL_IS_NULL(sel))
+		cpu_raise(c, EXC_GP, 0);
+	read_sys_desc(c, sel, &lo, &hi, &addr);
+	type = (unsigned)BITS(lo, 43, 40);
+	/* An AVAILABLE TSS: loading a busy one would mean two tasks share it.
+	 * IA-32e mode knows only the 64-bit TSS (type 9). */
+	if ((lo & BIT(44)) || !(type == DESC_TSS || (type == DESC_TSS16 && !(c->efer & EFER_LMA))))
+		cpu_raise(c, EXC_GP, SEL_ERR(sel));
+	if (!(lo & BIT(47)))
+		cpu_raise(c, EXC_NP, SEL_ERR(sel));
+	sys_seg(c, &s, sel, lo, hi);
+	/* Mark the descriptor busy in memory (type bit 1), then in the cache. */
+	lo |= BIT(41);
+	cpu_write_lin(c, addr + 5, 1, (lo >> 40) & 0xff, true);
+	s.attr |= 2;
+	c->tr = s;
+}
+
+/* SLDT/STR: a register destination gets the selector zero-extended to the
+ * operand size; memory always gets 16 bits. */
+static void store_sel(struct cpu *c, const struct insn *i, u16 sel)
+{
+	if (!prot_mode(c))
+		cpu_raise(c, EXC_UD, 0);
+	umip_check(c);
+	CPU_INTERCEPT(c, i);
+	if (i->mem)
+		cpu_write(c, i->seg, insn_ea(c, i), 2, sel);
+	else
+		cpu_set_reg(c, i->rm, i->osize, true, sel);
+}
+
+void SLDT_Ev(struct cpu *c, const struct insn *i)
+{
+	store_sel(c, i, c->ldtr.sel);
+}
+void STR_Ev(struct cpu *c, const struct insn *i)
+{
+	store_sel(c, i, c->tr.sel);
+}
+
+/* ---- LAR, LSL, VERR, VERW: ask about a selector without loading it ------
+ * (SDM Vol 2 "LAR", "LSL", "VERR/VERW").  They never fault for a bad
+ * selector: they answer in ZF.  Because they work at CPL 3 they tell a
+ * deprivileged guest kernel its true privilege level. */
+
+/* Read and privilege-check the descriptor for the probes; false -> ZF = 0. */
+static bool probe(struct cpu *c, u16 sel, u64 *d)
+{
+	u64 addr;
+	u32 a;
+
+	if (SEL_IS_NULL(sel) || !seg_read_desc(c, sel, d, &addr))
+		return false;
+	a = desc_attr(*d);
+	/* Conforming code is visible from every level; everything else only
+	 * when DPL >= max(CPL, RPL). */
+	if (!seg_is_conforming(a) && (seg_dpl(a) < c->cpl || seg_dpl(a) < SEL_RPL(sel)))
+		return false;
+	return true;
+}
+
+static void set_zf(struct cpu *c, bool z)
+{
+	flags_write(c, FL_ZF, z ? FL_ZF : 0);
+}
+
+static void probe_prologue(struct cpu *c, const struct insn *i)
+{
+	if (!prot_mode(c))
+		cpu_raise(c, EXC_UD, 0);
+	cpu_pg_strict_check(c);
+}
+
+void LAR_GvEw(struct cpu *c, const struct insn *i)
+{
+	u16 sel;
+	u64 d;
+	bool ok;
+	unsigned t;
+
+	probe_prologue(c, i);
+	sel = (u16)opnd_read(c, i, 1);
+	CPU_INTERCEPT(c, i);
+	ok = probe(c, sel, &d);
+	if (ok && !(d & BIT(44))) {
+		/* System descriptors LAR accepts (SDM Vol 2 LAR Table 3-52). */
+		t = (unsigned)BITS(d, 43, 40);
+		ok = (c->efer & EFER_LMA)
+			 ? (t == DESC_LDT || t == DESC_TSS || t == DESC_TSS_BUSY || t == DESC_CALL)
+			 : (t != 0 && t != 8 && t != 10 && t != 13 && t != 14 && t != 15 &&
+			    t != DESC_INT16 && t != DESC_TRAP16);
+	}
+	if (ok)
+		cpu_set_reg(c, i->reg, i->osize == 2 ? 2 : 4, true,
+			    (d >> 32) & (i->osize == 2 ? 0xff00 : 0xf0ff00));
+	set_zf(c, ok);
+}
+
+void LSL_GvEw(struct cpu *c, const struct insn *i)
+{
+	u16 sel;
+	u64 d;
+	bool ok;
+	unsigned t;
+
+	probe_prologue(c, i);
+	sel = (u16)opnd_read(c, i, 1);
+	CPU_INTERCEPT(c, i);
+	ok = probe(c, sel, &d);
+	if (ok && !(d & BIT(44))) {
+		/* Only descriptors that have a limit: LDT and TSS. */
+		t = (unsigned)BITS(d, 43, 40);
+		ok = t == DESC_LDT || t == DESC_TSS || t == DESC_TSS_BUSY ||
+		     (!(c->efer & EFER_LMA) && (t == DESC_TSS16 || t == DESC_TSS16_BUSY));
+	}
+	if (ok)
+		cpu_set_reg(c, i->reg, i->osize == 2 ? 2 : 4, true, desc_limit(d));
+	set_zf(c, ok);
+}
+
+static void verify(struct cpu *c, const struct insn *i, bool write)
+{
+	u16 sel;
+	u64 d = 0;
+	bool ok;
+	u32 a;
+
+	probe_prologue(c, i);
+	sel = (u16)opnd_read(c, i, 0);
+	CPU_INTERCEPT(c, i);
+	ok = probe(c, sel, &d);
+	a = desc_attr(d);
+	if (ok)
+		ok = write ? seg_is_writable_data(a) : seg_is_readable(a);
+	set_zf(c, ok);
+}
+
+void VERR_Ew(struct cpu *c, const struct insn *i)
+{
+	verify(c, i, false);
+}
+void VERW_Ew(struct cpu *c, const struct insn *i)
+{
+	verify(c, i, true);
+}
+
+/* ---- TLB and caches ------------------------------------------------------ */
+
+/* 0F 01 /7: INVLPG m -- drop the translation of the page holding m.  The
+ * operand is an address, not an access: no segment-limit check, no fault. */
+void INVLPG_Mb(struct cpu *c, const struct insn *i)
+{
+	u64 lin;
+
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+	lin = c->seg[i->seg].base + insn_ea(c, i);
+	if (c->mode != CPU_MODE_LONG64)
+		lin &= 0xffffffffu;
+	else if (!cpu_canonical(c, lin))
+		return; /* a non-canonical address has no translation: no-op */
+	cpu_tlb_flush_page(c, lin);
+}
+
+/* 66 0F 38 82: INVPCID (only reached when CPUID advertises it). */
+void INVPCID_GyMdq(struct cpu *c, const struct insn *i)
+{
+	u64 type = c->gpr[i->reg];
+	u64 ea = insn_ea(c, i), pcid, lin;
+
+	need_cpl0(c);
+	pcid = cpu_read(c, i->seg, ea, 8);
+	lin = cpu_read(c, i->seg, ea + 8, 8);
+	if (type > 3 || (pcid >> 12))
+		cpu_raise(c, EXC_GP, 0);
+	CPU_INTERCEPT(c, i);
+	/* Without PCIDs every translation belongs to PCID 0. */
+	if (type == 0)
+		cpu_tlb_flush_page(c, lin);
+	else
+		cpu_tlb_flush(c, type == 2);
+}
+
+/* 0F 09 / 0F 08: there are no caches to write back or invalidate. */
+void WBINVD(struct cpu *c, const struct insn *i)
+{
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+}
+void INVD(struct cpu *c, const struct insn *i)
+{
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+}
+
+/* ---- 64-bit FS/GS bases (SDM Vol 2 "SWAPGS", "RDFSBASE/RDGSBASE",
+ * "WRFSBASE/WRGSBASE") -------------------------------------------------- */
+
+/* 0F 01 F8: exchange GS.base with IA32_KERNEL_GS_BASE -- how a 64-bit
+ * kernel finds its per-CPU data on entry without touching a register. */
+void SWAPGS(struct cpu *c, const struct insn *i)
+{
+	u64 t;
+
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+	t = c->seg[SEG_GS].base;
+	c->seg[SEG_GS].base = c->msr.kernel_gs_base;
+	c->msr.kernel_gs_base = t;
+}
+
+static void fsgs_check(struct cpu *c)
+{
+	if (!(c->cr4 & CR4_FSGSBASE))
+		cpu_raise(c, EXC_UD, 0);
+}
+
+static void rd_base(struct cpu *c, const struct insn *i, enum sreg s)
+{
+	fsgs_check(c);
+	cpu_set_reg(c, i->rm, i->osize == 8 ? 8 : 4, true, c->seg[s].base);
+}
+
+static void wr_base(struct cpu *c, const struct insn *i, enum sreg s)
+{
+	u64 v;
+
+	fsgs_check(c);
+	v = cpu_get_reg(c, i->rm, i->osize == 8 ? 8 : 4, true);
+	if (!cpu_canonical(c, v))
+		cpu_raise(c, EXC_GP, 0);
+	c->seg[s].base = v;
+}
+
+void RDFSBASE_Ry(struct cpu *c, const struct insn *i)
+{
+	rd_base(c, i, SEG_FS);
+}
+void RDGSBASE_Ry(struct cpu *c, const struct insn *i)
+{
+	rd_base(c, i, SEG_GS);
+}
+void WRFSBASE_Ry(struct cpu *c, const struct insn *i)
+{
+	wr_base(c, i, SEG_FS);
+}
+void WRGSBASE_Ry(struct cpu *c, const struct insn *i)
+{
+	wr_base(c, i, SEG_GS);
+}
+
+/* F3 0F C7 /7: RDPID r -- IA32_TSC_AUX without the TSC read. */
+void RDPID_Ry(struct cpu *c, const struct insn *i)
+{
+	cpu_set_reg(c, i->rm, c->mode == CPU_MODE_LONG64 ? 8 : 4, true, c->msr.tsc_aux);
+}
+
+/* ---- XCR0 (SDM Vol 2 "XGETBV", "XSETBV"; Vol 1 §13.3) ------------------- */
+
+void XGETBV(struct cpu *c, const struct insn *i)
+{
+	if (!(c->cr4 & CR4_OSXSAVE))
+		cpu_raise(c, EXC_UD, 0);
+	if ((u32)c->gpr[RCX] != 0)
+		cpu_raise(c, EXC_GP, 0);
+	c->gpr[RAX] = (u32)c->xcr0;
+	c->gpr[RDX] = c->xcr0 >> 32;
+}
+
+void XSETBV(struct cpu *c, const struct insn *i)
+{
+	u64 v = ((c->gpr[RDX] & 0xffffffffu) << 32) | (c->gpr[RAX] & 0xffffffffu);
+
+	if (!(c->cr4 & CR4_OSXSAVE))
+		cpu_raise(c, EXC_UD, 0);
+	need_cpl0(c);
+	/* Only XCR0 exists; bit 0 (x87) must be set, and we have no other
+	 * state component (no SSE/AVX), so XCR0 = 1 is the only legal value. */
+	if ((u32)c->gpr[RCX] != 0 || v != 1)
+		cpu_raise(c, EXC_GP, 0);
+	CPU_INTERCEPT(c, i);
+	c->xcr0 = v;
+}
+
+/* ---- HLT and the x87 escapes -------------------------------------------- */
+
+/* F4: HLT stops the processor until an interrupt (or NMI) arrives; the
+ * handler's IRET returns to the instruction after HLT. */
+void HLT(struct cpu *c, const struct insn *i)
+{
+	need_cpl0(c);
+	CPU_INTERCEPT(c, i);
+	c->halted = true;
+}
+
+/*
+ * D8-DF: x87 floating point.  vmlab has no FPU and CPUID says so (FPU = 0).
+ * The policy, written down once:
+ *   - CR0.EM = 1 or CR0.TS = 1 -> #NM (device not available): this is the
+ *     path an OS with an FPU emulator (EM) or lazy FPU switching (TS) uses,
+ *     and it must work the same whether or not an FPU exists;
+ *   - otherwise                -> #UD: there is no FPU to execute it.
+ * (A CPU *with* an FPU would execute the instruction in the second case.)
+ * NOTE: cpu_step checks the row's CPUID feature first; for this policy to be
+ * reachable the ESC rows must not be gated on FPU.
+ */
+static void x87_escape(struct cpu *c)
+{
+	if (c->cr0 & (CR0_EM | CR0_TS))
+		cpu_raise(c, EXC_NM, 0);
+	cpu_raise(c, EXC_UD, 0);
+}
+
+void ESC_D8(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}
+void ESC_D9(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}
+void ESC_DA(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}
+void ESC_DB(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}
+void ESC_DC(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}
+void ESC_DD(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}
+void ESC_DE(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}
+void ESC_DF(struct cpu *c, const struct insn *i)
+{
+	x87_escape(c);
+}

@@ -1,0 +1,31 @@
+# tests/decodecheck.mk - the decoder against capstone, and the decoder fuzzer.
+#
+# vmlab-decodecheck decodes random byte strings in 16/32/64-bit mode with our
+# decoder and with capstone and requires the same length (and mnemonic where
+# both decode); `make test` runs 10^6 strings per mode (tests/suites/decode.sh).
+#   make fuzz            libFuzzer + ASan/UBSan on the decoder (FUZZ_SECONDS=600)
+
+DECODECHECK := $(B)/vmlab-decodecheck
+# Only the decoder and its table: the tool has its own cpu_raise stub.
+DECODER_SRC := cpu/decode.c cpu/isa.c lib/err.c
+
+$(DECODECHECK): tests/decodecheck/decodecheck.c $(DECODER_SRC) cpu/isa.def cpu/operands.def | $(DEPS_STAMP)
+	$(CC) $(CFLAGS) -o $@ tests/decodecheck/decodecheck.c $(DECODER_SRC) $(PKG_LIBS)
+
+TESTS += $(DECODECHECK)
+
+FUZZ_SECONDS ?= 600
+FUZZ_DEB_PKGS := clang libclang-rt-14-dev
+FUZZ_STAMP := $(B)/.fuzz-deps-ok
+$(FUZZ_STAMP): | $(DEPS_STAMP)
+	$(call ensure_pkgs,$(FUZZ_DEB_PKGS))
+
+$(B)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(DECODER_SRC) | $(FUZZ_STAMP)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $^
+
+fuzz: $(B)/fuzz/fuzz_decode
+	@mkdir -p $(B)/fuzz/corpus-decode
+	$(B)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=32 $(B)/fuzz/corpus-decode
+
+.PHONY: fuzz

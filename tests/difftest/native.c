@@ -1,0 +1,205 @@
+/*
+ * native.c - run one instruction on the host CPU: the tester's oracle.
+ *
+ * A code page at DT_CODE_VA holds a stub we emit byte by byte:
+ *   save the host's callee-saved registers and RSP; load RFLAGS and all
+ *   sixteen registers from the input image; execute the instruction under
+ *   test; store all registers and RFLAGS to the output image; return.
+ * For 32-bit forms the stub far-returns into the Linux 32-bit user code
+ * segment (selector 0x23: a compatibility-mode segment) and far-jumps back
+ * to 0x33 afterwards, so the instruction really executes in compatibility
+ * mode.  A fault in the instruction arrives as a signal (handled on an
+ * alternate stack, since RSP is the test's) and is turned back into the
+ * exception vector the CPU raised.
+ */
+#define _GNU_SOURCE
+#include "tests/difftest/difftest.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <stdlib.h>
+#include <ucontext.h>
+
+#include "cpu/cpu.h"
+
+#define ST_IN      (DT_STATE_VA + 0x000) /* 16 registers, then RFLAGS */
+#define ST_OUT     (DT_STATE_VA + 0x100)
+#define ST_HOSTRSP (DT_STATE_VA + 0x200)
+#define ST_SCRATCH (DT_STATE_VA + 0xf00) /* a small stack for PUSHF/POPF */
+
+static u8 *code;
+static sigjmp_buf env;
+static volatile int sig_no, sig_code;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	sig_no = sig;
+	sig_code = si->si_code;
+	if (getenv("DT_DEBUG"))
+		fprintf(stderr, "signal %d code %d addr %p rip %llx\n", sig, si->si_code, si->si_addr,
+			(unsigned long long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP]);
+	siglongjmp(env, 1);
+}
+
+static void *map_fixed(u64 va, u64 len, int prot)
+{
+	void *p = mmap((void *)va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED || p != (void *)va)
+		return NULL;
+	return p;
+}
+
+int dt_native_init(void)
+{
+	static u8 altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+
+	code = map_fixed(DT_CODE_VA, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+	if (!code || !map_fixed(DT_DATA_VA, DT_DATA_LEN, PROT_READ | PROT_WRITE) ||
+	    !map_fixed(DT_STATE_VA, 0x1000, PROT_READ | PROT_WRITE)) {
+		fprintf(stderr, "difftest: cannot map the fixed test pages at 0x%llx\n", DT_CODE_VA);
+		return -1;
+	}
+	if (sigaltstack(&ss, NULL))
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (int s = 0; s < 5; s++)
+		sigaction((int[]){ SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP }[s], &sa, NULL);
+	return 0;
+}
+
+/* ---- a tiny emitter ------------------------------------------------------ */
+static unsigned pos;
+static void e8(u8 b) { code[pos++] = b; }
+static void e32(u32 v) { memcpy(code + pos, &v, 4); pos += 4; }
+
+/* mov r64, [abs32] / mov [abs32], r64 (ModRM rm=100, SIB base=101 no index). */
+static void load64(int r, u64 a) { e8(0x48 | ((r >> 3) << 2)); e8(0x8b); e8(0x04 | ((r & 7) << 3)); e8(0x25); e32((u32)a); }
+static void store64(int r, u64 a) { e8(0x48 | ((r >> 3) << 2)); e8(0x89); e8(0x04 | ((r & 7) << 3)); e8(0x25); e32((u32)a); }
+/* 32-bit code: mov r32, [disp32] / mov [disp32], r32 (ModRM mod=00 rm=101). */
+static void load32(int r, u64 a) { e8(0x8b); e8(0x05 | (r << 3)); e32((u32)a); }
+static void store32(int r, u64 a) { e8(0x89); e8(0x05 | (r << 3)); e32((u32)a); }
+
+static void emit_prologue(void)
+{
+	e8(0x53); e8(0x55); e8(0x41); e8(0x54); e8(0x41); e8(0x55); e8(0x41); e8(0x56); e8(0x41); e8(0x57);
+	store64(RSP, ST_HOSTRSP);
+	e8(0x48); e8(0xc7); e8(0xc4); e32((u32)ST_SCRATCH); /* mov rsp, scratch */
+}
+
+static void emit_epilogue(void)
+{
+	e8(0xfc); /* cld: the C ABI wants DF = 0 on return, the test may have set it */
+	load64(RSP, ST_HOSTRSP);
+	e8(0x41); e8(0x5f); e8(0x41); e8(0x5e); e8(0x41); e8(0x5d); e8(0x41); e8(0x5c); e8(0x5d); e8(0x5b);
+	e8(0xc3);
+}
+
+static void build64(const struct dt_case *tc)
+{
+	pos = 0;
+	emit_prologue();
+	e8(0xff); e8(0x34); e8(0x25); e32((u32)(ST_IN + 16 * 8)); /* push qword [rflags] */
+	e8(0x9d);                                                  /* popfq */
+	for (int r = 0; r < 16; r++)
+		load64(r, ST_IN + 8 * r);
+	memcpy(code + pos, tc->bytes, tc->len);
+	pos += tc->len;
+	for (int r = 0; r < 16; r++)
+		store64(r, ST_OUT + 8 * r);
+	e8(0x48); e8(0xc7); e8(0xc4); e32((u32)ST_SCRATCH);
+	e8(0x9c); e8(0x58); /* pushfq; pop rax */
+	store64(RAX, ST_OUT + 16 * 8);
+	emit_epilogue();
+}
+
+static void build32(const struct dt_case *tc)
+{
+	unsigned fix;
+
+	pos = 0;
+	emit_prologue();
+	/* Far return into the compatibility-mode code segment 0x23. */
+	e8(0x6a); e8(0x23);                       /* push 0x23 */
+	e8(0x68); fix = pos; e32(0);              /* push imm32 (patched) */
+	e8(0x48); e8(0xcb);                       /* retfq */
+	{ u32 t = (u32)(DT_CODE_VA + pos); memcpy(code + fix, &t, 4); }
+	/* -- 32-bit code from here -- */
+	e8(0x66); e8(0xb8); e8(0x2b); e8(0x00);   /* mov ax, 0x2b: flat user data */
+	e8(0x8e); e8(0xd8); e8(0x8e); e8(0xc0);   /* mov ds, ax; mov es, ax */
+	e8(0xff); e8(0x35); e32((u32)(ST_IN + 16 * 8)); /* push dword [rflags] */
+	e8(0x9d);                                 /* popfd */
+	for (int r = 0; r < 8; r++)
+		load32(r, ST_IN + 8 * r);
+	memcpy(code + pos, tc->bytes, tc->len);
+	pos += tc->len;
+	for (int r = 0; r < 8; r++)
+		store32(r, ST_OUT + 8 * r);
+	e8(0xbc); e32((u32)ST_SCRATCH);           /* mov esp, scratch */
+	e8(0x9c); e8(0x58);                       /* pushfd; pop eax */
+	store32(RAX, ST_OUT + 16 * 8);
+	e8(0xea); e32((u32)(DT_CODE_VA + pos + 6)); e8(0x33); e8(0x00); /* jmp far 0x33:next */
+	/* -- 64-bit again -- */
+	e8(0x31); e8(0xc0); e8(0x8e); e8(0xd8); e8(0x8e); e8(0xc0); /* ds = es = 0 */
+	emit_epilogue();
+}
+
+bool dt_native_compat_works(void)
+{
+	/* A 32-bit form that cannot fail: xor eax, eax.  Some hosts (kernels
+	 * running deprivileged under a paravirtual hypervisor, or with IA-32
+	 * emulation disabled) refuse to load a compatibility-mode CS at all. */
+	struct dt_case probe = { .mode = 32, .bytes = { 0x31, 0xc0 }, .len = 2 };
+	struct dt_state out;
+
+	probe.in.rflags = FL_1 | FL_IF;
+	probe.in.gpr[RSP] = DT_DATA_VA + 0x1000;
+	dt_native_run(&probe, &out);
+	return out.exc == -1;
+}
+
+/* The exception a signal stands for (Linux x86 traps.c mapping). */
+static int vector_of(int sig, int si_code)
+{
+	switch (sig) {
+	case SIGFPE: return EXC_DE;
+	case SIGILL: return EXC_UD;
+	case SIGTRAP: return EXC_BP;
+	case SIGBUS: return EXC_SS; /* #SS and #AC both arrive as SIGBUS */
+	case SIGSEGV: return si_code == SI_KERNEL ? EXC_GP : EXC_PF;
+	default: return 255;
+	}
+}
+
+void dt_native_run(const struct dt_case *tc, struct dt_state *out)
+{
+	u64 *in = (u64 *)DT_STATE_VA, *o = (u64 *)(DT_STATE_VA + 0x100);
+
+	if (tc->mode == 64)
+		build64(tc);
+	else
+		build32(tc);
+	__builtin___clear_cache((char *)code, (char *)code + pos);
+	memcpy(in, tc->in.gpr, sizeof(tc->in.gpr));
+	in[16] = tc->in.rflags;
+	memset(o, 0, 17 * 8);
+	memcpy((void *)DT_DATA_VA, tc->in.data, DT_DATA_LEN);
+	out->exc = -1;
+	if (sigsetjmp(env, 1) == 0) {
+		((void (*)(void))code)();
+	} else {
+		out->exc = vector_of(sig_no, sig_code);
+		__asm__ volatile("cld");
+	}
+	memcpy(out->gpr, o, sizeof(out->gpr));
+	out->rflags = o[16];
+	memcpy(out->data, (void *)DT_DATA_VA, DT_DATA_LEN);
+}

@@ -1,0 +1,103 @@
+/*
+ * vmside.c - run one instruction in vmlab from a difftest state.
+ *
+ * A bare machine: guest RAM on a bus, no devices, one CPU in long mode at
+ * CPL 3 (like the native side, a Linux user process), with page tables that
+ * identity-map the code and data pages of difftest.h as user-writable 4 KiB
+ * pages, so the fixed addresses mean the same thing on both sides.  Exceptions are
+ * caught by the CPU's exception hook before delivery and reported.
+ */
+#include "tests/difftest/difftest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/mem.h"
+#include "devices/bus.h"
+
+static struct bus bus;
+static struct cpu cpu;
+static u64 retired;
+static int caught;
+
+static bool on_exception(void *opaque, struct cpu *c, int vector, u32 err)
+{
+	(void)opaque, (void)c, (void)err;
+	caught = vector;
+	return true;
+}
+
+static void put64(u64 pa, u64 v)
+{
+	bus_dma_write(&bus, pa, &v, 8);
+}
+
+int dt_vm_init(void)
+{
+	struct err e;
+
+	if (bus_init(&bus, DT_GUEST_RAM, NULL, &e) || bus_map_ram(&bus, 0, DT_GUEST_RAM, 0, &e)) {
+		fprintf(stderr, "difftest: %s\n", e.msg);
+		return -1;
+	}
+	/* PML4 at 0x1000 -> PDPT at 0x2000 -> PD at 0x3000 -> PT at 0x4000,
+	 * present | writable | user.  Exactly the pages the host process has
+	 * at these addresses are mapped - the code page and the data pages -
+	 * so an access that faults natively faults here too. */
+	put64(0x1000, 0x2000 | 7);
+	put64(0x2000, 0x3000 | 7);
+	put64(0x3000 + 8 * (DT_CODE_VA >> 21), 0x4000 | 7);
+	put64(0x4000 + 8 * ((DT_CODE_VA >> 12) & 511), DT_CODE_VA | 7);
+	for (u64 a = DT_DATA_VA; a < DT_DATA_VA + DT_DATA_LEN; a += 0x1000)
+		put64(0x4000 + 8 * ((a >> 12) & 511), a | 7);
+	cpu_init(&cpu, 0, &bus, NULL, &retired);
+	cpu.hooks.exception = on_exception;
+	return 0;
+}
+
+static void flat(struct segment *s, u16 sel, u32 type, u32 extra)
+{
+	s->sel = sel;
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->attr = type | SEGA_S | (3 << SEGA_DPL_SHIFT) | SEGA_P | SEGA_G | extra;
+}
+
+void dt_vm_run(const struct dt_case *tc, struct dt_state *out)
+{
+	struct cpu *c = &cpu;
+
+	c->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
+	c->cr4 = CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	c->cr3 = 0x1000;
+	c->efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+	if (tc->mode == 64)
+		flat(&c->seg[SEG_CS], 0x33, 0xb, SEGA_L);
+	else
+		flat(&c->seg[SEG_CS], 0x23, 0xb, SEGA_DB);
+	flat(&c->seg[SEG_SS], 0x2b, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_DS], 0x2b, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_ES], 0x2b, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_FS], 0x2b, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_GS], 0x2b, 0x3, SEGA_DB);
+	c->halted = c->shutdown = false;
+	c->wait_for_sipi = false;
+	c->delivering = -1;
+	cpu_update_mode(c);
+	cpu_tlb_flush(c, true);
+
+	memcpy(c->gpr, tc->in.gpr, sizeof(c->gpr));
+	cpu_set_rflags(c, tc->in.rflags);
+	c->rip = DT_CODE_VA;
+	bus_dma_write(&bus, DT_CODE_VA, tc->bytes, tc->len);
+	bus_dma_write(&bus, DT_DATA_VA, tc->in.data, DT_DATA_LEN);
+
+	caught = -1;
+	cpu_step(c);
+
+	out->exc = caught;
+	memcpy(out->gpr, c->gpr, sizeof(out->gpr));
+	out->rflags = cpu_rflags(c);
+	bus_dma_read(&bus, DT_DATA_VA, out->data, DT_DATA_LEN);
+}
