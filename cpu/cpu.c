@@ -16,13 +16,10 @@
 #include "lib/err.h"
 
 const char *const cpu_mode_name[CPU_MODE_COUNT] = {
-	[CPU_MODE_REAL] = "real",
-	[CPU_MODE_VM86] = "virtual-8086",
-	[CPU_MODE_PROT16] = "protected-16",
-	[CPU_MODE_PROT32] = "protected-32",
-	[CPU_MODE_COMPAT16] = "compat-16",
-	[CPU_MODE_COMPAT32] = "compat-32",
-	[CPU_MODE_LONG64] = "long-64",
+    [CPU_MODE_REAL] = "real",		[CPU_MODE_VM86] = "virtual-8086",
+    [CPU_MODE_PROT16] = "protected-16", [CPU_MODE_PROT32] = "protected-32",
+    [CPU_MODE_COMPAT16] = "compat-16",	[CPU_MODE_COMPAT32] = "compat-32",
+    [CPU_MODE_LONG64] = "long-64",
 };
 
 void cpu_init(struct cpu *c, int index, struct bus *bus, struct trace *t, u64 *retired)
@@ -71,10 +68,10 @@ void cpu_reset(struct cpu *c)
 	c->seg[SEG_CS].sel = 0xf000;
 	c->seg[SEG_CS].base = 0xffff0000;
 	c->seg[SEG_CS].attr = SEGA_P | SEGA_S | 0xb; /* code, execute/read, accessed */
-	c->gdtr = (struct dtr){ 0, 0xffff };
-	c->idtr = (struct dtr){ 0, 0xffff };
-	c->ldtr = (struct segment){ 0, 0, 0xffff, SEGA_P | 0x2 };
-	c->tr = (struct segment){ 0, 0, 0xffff, SEGA_P | 0xb };
+	c->gdtr = (struct dtr){0, 0xffff};
+	c->idtr = (struct dtr){0, 0xffff};
+	c->ldtr = (struct segment){0, 0, 0xffff, SEGA_P | 0x2};
+	c->tr = (struct segment){0, 0, 0xffff, SEGA_P | 0xb};
 	c->cr0 = CR0_ET | CR0_NW | CR0_CD;
 	c->cr2 = c->cr3 = c->cr4 = c->cr8 = 0;
 	c->xcr0 = 1;
@@ -124,13 +121,15 @@ void cpu_update_mode(struct cpu *c)
 		c->cpl = c->seg[SEG_CS].sel & 3;
 		if (c->efer & EFER_LMA)
 			m = (c->seg[SEG_CS].attr & SEGA_L) ? CPU_MODE_LONG64
-			    : d                            ? CPU_MODE_COMPAT32
+			    : d				   ? CPU_MODE_COMPAT32
 							   : CPU_MODE_COMPAT16;
 		else
 			m = d ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
 	}
 	c->mode = m;
-	c->code_size = m == CPU_MODE_LONG64 ? 8 : (m == CPU_MODE_PROT32 || m == CPU_MODE_COMPAT32) ? 4 : 2;
+	c->code_size = m == CPU_MODE_LONG64				  ? 8
+		       : (m == CPU_MODE_PROT32 || m == CPU_MODE_COMPAT32) ? 4
+									  : 2;
 	if (m == CPU_MODE_LONG64)
 		c->stack_size = 8;
 	else if (m == CPU_MODE_REAL || m == CPU_MODE_VM86)
@@ -138,8 +137,8 @@ void cpu_update_mode(struct cpu *c)
 	else
 		c->stack_size = (c->seg[SEG_SS].attr & SEGA_DB) ? 4 : 2;
 	if (m != old)
-		trace_emit(c->trace, TRACE_MODE, c->index, c->seg[SEG_CS].base + c->rip, old, m, 0, 0,
-			   NULL);
+		trace_emit(c->trace, TRACE_MODE, c->index, c->seg[SEG_CS].base + c->rip, old, m, 0,
+			   0, NULL);
 }
 
 void cpu_load_seg_real(struct cpu *c, enum sreg s, u16 sel)
@@ -203,8 +202,8 @@ u64 cpu_rflags(struct cpu *c)
 void cpu_set_rflags(struct cpu *c, u64 v)
 {
 	u64 old = c->rflags;
-	const u64 valid = FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_RF | FL_VM | FL_AC |
-			  FL_VIF | FL_VIP | FL_ID;
+	const u64 valid = FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_RF | FL_VM |
+			  FL_AC | FL_VIF | FL_VIP | FL_ID;
 
 	c->lf.op = LAZY_NONE;
 	c->rflags = (v & valid) | FL_1;

@@ -31,8 +31,22 @@ struct cpu;
 
 /* General-purpose registers in ModRM/REX encoding order (SDM Vol 2 §2.1.5). */
 enum gpr {
-	RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-	R8, R9, R10, R11, R12, R13, R14, R15,
+	RAX,
+	RCX,
+	RDX,
+	RBX,
+	RSP,
+	RBP,
+	RSI,
+	RDI,
+	R8,
+	R9,
+	R10,
+	R11,
+	R12,
+	R13,
+	R14,
+	R15,
 };
 
 /* Segment registers in their Sreg encoding order (SDM Vol 2 Table 3-6). */
@@ -40,33 +54,85 @@ enum sreg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT, SEG_NONE 
 
 /* RFLAGS bits (SDM Vol 1 §3.4.3). */
 enum {
-	FL_CF = BIT(0), FL_1 = BIT(1), FL_PF = BIT(2), FL_AF = BIT(4), FL_ZF = BIT(6),
-	FL_SF = BIT(7), FL_TF = BIT(8), FL_IF = BIT(9), FL_DF = BIT(10), FL_OF = BIT(11),
-	FL_IOPL = BIT(12) | BIT(13), FL_NT = BIT(14), FL_RF = BIT(16), FL_VM = BIT(17),
-	FL_AC = BIT(18), FL_VIF = BIT(19), FL_VIP = BIT(20), FL_ID = BIT(21),
+	FL_CF = BIT(0),
+	FL_1 = BIT(1),
+	FL_PF = BIT(2),
+	FL_AF = BIT(4),
+	FL_ZF = BIT(6),
+	FL_SF = BIT(7),
+	FL_TF = BIT(8),
+	FL_IF = BIT(9),
+	FL_DF = BIT(10),
+	FL_OF = BIT(11),
+	FL_IOPL = BIT(12) | BIT(13),
+	FL_NT = BIT(14),
+	FL_RF = BIT(16),
+	FL_VM = BIT(17),
+	FL_AC = BIT(18),
+	FL_VIF = BIT(19),
+	FL_VIP = BIT(20),
+	FL_ID = BIT(21),
 };
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
 /* Control register bits (SDM Vol 3 §2.5). */
 enum {
-	CR0_PE = BIT(0), CR0_MP = BIT(1), CR0_EM = BIT(2), CR0_TS = BIT(3), CR0_ET = BIT(4),
-	CR0_NE = BIT(5), CR0_WP = BIT(16), CR0_AM = BIT(18), CR0_NW = BIT(29), CR0_CD = BIT(30),
+	CR0_PE = BIT(0),
+	CR0_MP = BIT(1),
+	CR0_EM = BIT(2),
+	CR0_TS = BIT(3),
+	CR0_ET = BIT(4),
+	CR0_NE = BIT(5),
+	CR0_WP = BIT(16),
+	CR0_AM = BIT(18),
+	CR0_NW = BIT(29),
+	CR0_CD = BIT(30),
 	CR0_PG = BIT(31),
 };
 enum {
-	CR4_VME = BIT(0), CR4_PVI = BIT(1), CR4_TSD = BIT(2), CR4_DE = BIT(3), CR4_PSE = BIT(4),
-	CR4_PAE = BIT(5), CR4_MCE = BIT(6), CR4_PGE = BIT(7), CR4_PCE = BIT(8),
-	CR4_OSFXSR = BIT(9), CR4_OSXMMEXCPT = BIT(10), CR4_UMIP = BIT(11), CR4_LA57 = BIT(12),
-	CR4_FSGSBASE = BIT(16), CR4_PCIDE = BIT(17), CR4_OSXSAVE = BIT(18), CR4_SMEP = BIT(20),
+	CR4_VME = BIT(0),
+	CR4_PVI = BIT(1),
+	CR4_TSD = BIT(2),
+	CR4_DE = BIT(3),
+	CR4_PSE = BIT(4),
+	CR4_PAE = BIT(5),
+	CR4_MCE = BIT(6),
+	CR4_PGE = BIT(7),
+	CR4_PCE = BIT(8),
+	CR4_OSFXSR = BIT(9),
+	CR4_OSXMMEXCPT = BIT(10),
+	CR4_UMIP = BIT(11),
+	CR4_LA57 = BIT(12),
+	CR4_FSGSBASE = BIT(16),
+	CR4_PCIDE = BIT(17),
+	CR4_OSXSAVE = BIT(18),
+	CR4_SMEP = BIT(20),
 	CR4_SMAP = BIT(21),
 };
 enum { EFER_SCE = BIT(0), EFER_LME = BIT(8), EFER_LMA = BIT(10), EFER_NXE = BIT(11) };
 
 /* Exception vectors (SDM Vol 3 Table 6-1). */
 enum {
-	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
-	EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14,
-	EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19, EXC_VE = 20, EXC_CP = 21,
+	EXC_DE = 0,
+	EXC_DB = 1,
+	EXC_NMI = 2,
+	EXC_BP = 3,
+	EXC_OF = 4,
+	EXC_BR = 5,
+	EXC_UD = 6,
+	EXC_NM = 7,
+	EXC_DF = 8,
+	EXC_TS = 10,
+	EXC_NP = 11,
+	EXC_SS = 12,
+	EXC_GP = 13,
+	EXC_PF = 14,
+	EXC_MF = 16,
+	EXC_AC = 17,
+	EXC_MC = 18,
+	EXC_XM = 19,
+	EXC_VE = 20,
+	EXC_CP = 21,
 };
 
 /*
@@ -84,8 +150,15 @@ struct segment {
 	u32 attr;
 };
 enum {
-	SEGA_TYPE = 0xf, SEGA_S = BIT(4), SEGA_DPL_SHIFT = 5, SEGA_P = BIT(7), SEGA_AVL = BIT(12),
-	SEGA_L = BIT(13), SEGA_DB = BIT(14), SEGA_G = BIT(15), SEGA_UNUSABLE = BIT(16),
+	SEGA_TYPE = 0xf,
+	SEGA_S = BIT(4),
+	SEGA_DPL_SHIFT = 5,
+	SEGA_P = BIT(7),
+	SEGA_AVL = BIT(12),
+	SEGA_L = BIT(13),
+	SEGA_DB = BIT(14),
+	SEGA_G = BIT(15),
+	SEGA_UNUSABLE = BIT(16),
 };
 
 struct dtr {
@@ -119,11 +192,11 @@ struct lazy_flags {
 enum cpu_stop {
 	CPU_STOP_NONE = 0,
 	CPU_STOP_BUDGET,   /* executed the requested number of instructions */
-	CPU_STOP_HALT,     /* HLT with nothing to wake it */
+	CPU_STOP_HALT,	   /* HLT with nothing to wake it */
 	CPU_STOP_SHUTDOWN, /* triple fault: shutdown state */
-	CPU_STOP_BOARD,    /* a device asked the machine to stop (debug-exit ...) */
-	CPU_STOP_HOOK,     /* a hook asked to stop (breakpoint, watchpoint, event) */
-	CPU_STOP_INIT,     /* an AP waiting for INIT/SIPI */
+	CPU_STOP_BOARD,	   /* a device asked the machine to stop (debug-exit ...) */
+	CPU_STOP_HOOK,	   /* a hook asked to stop (breakpoint, watchpoint, event) */
+	CPU_STOP_INIT,	   /* an AP waiting for INIT/SIPI */
 };
 
 /* Calls up from the CPU to whoever runs it (the hypervisor).  Any may be NULL. */
@@ -172,13 +245,14 @@ struct cpu_msrs {
 };
 
 struct cpu_stats {
-	u64 insns;           /* instructions retired by this CPU */
-	u64 exceptions[32];  /* by vector */
-	u64 interrupts;      /* external interrupts delivered */
+	u64 insns;	    /* instructions retired by this CPU */
+	u64 exceptions[32]; /* by vector */
+	u64 interrupts;	    /* external interrupts delivered */
 	u64 double_faults, triple_faults;
 };
 
-struct tlb; /* mmu/tlb.h */
+struct tlb;	    /* mmu/tlb.h */
+struct block_cache; /* cpu/block.h */
 
 struct cpu {
 	int index; /* 0 = bootstrap processor */
@@ -186,7 +260,7 @@ struct cpu {
 	/* --- Architectural registers --- */
 	u64 gpr[16];
 	u64 rip;
-	u64 rflags;        /* non-arithmetic bits always; arithmetic ones when lf.op == LAZY_NONE */
+	u64 rflags; /* non-arithmetic bits always; arithmetic ones when lf.op == LAZY_NONE */
 	struct lazy_flags lf;
 	struct segment seg[SEG_COUNT];
 	struct dtr gdtr, idtr;
@@ -205,20 +279,22 @@ struct cpu {
 	u8 stack_size; /* 2, 4 or 8: SS.B / long mode */
 
 	/* --- Execution --- */
-	u64 next_rip;     /* set by cpu_step before the handler; branches overwrite it */
-	u64 insn_rip;     /* RIP of the instruction being executed */
-	bool halted;      /* HLT executed, waiting for an interrupt */
+	u64 next_rip;	    /* set by cpu_step before the handler; branches overwrite it */
+	u64 insn_rip;	    /* RIP of the instruction being executed */
+	bool halted;	    /* HLT executed, waiting for an interrupt */
 	bool wait_for_sipi; /* an AP before INIT/SIPI */
-	bool shutdown;    /* triple fault happened */
-	u8 intr_shadow;   /* 1: interrupts inhibited for one instruction (MOV SS / STI) */
+	bool shutdown;	    /* triple fault happened */
+	u8 intr_shadow;	    /* 1: interrupts inhibited for one instruction (MOV SS / STI) */
 	bool nmi_pending, nmi_blocked;
-	bool hook_poll;   /* call hooks.before_insn before every instruction */
-	bool watch_mem;   /* call hooks.mem_watch on every data access (slow path) */
+	bool hook_poll;	  /* call hooks.before_insn before every instruction */
+	bool watch_mem;	  /* call hooks.mem_watch on every data access (slow path) */
 	bool block_cache; /* use the basic-block cache (off: one instruction at a time) */
 
 	/* Exception delivery bookkeeping (double/triple fault detection). */
-	int delivering;   /* vector being delivered, -1 when none */
-	int pending_vector; u32 pending_error; bool pending_has_error;
+	int delivering; /* vector being delivered, -1 when none */
+	int pending_vector;
+	u32 pending_error;
+	bool pending_has_error;
 	jmp_buf fault_jmp; /* cpu_raise() longjmps here */
 	bool fault_jmp_set;
 
@@ -228,6 +304,7 @@ struct cpu {
 	struct cpu_hooks hooks;
 	u64 *retired; /* machine-wide retired-instruction counter: virtual time */
 	struct tlb *tlb;
+	struct block_cache *bc; /* basic-block cache (shared by the CPUs of a bus) */
 	struct cpu_stats stats;
 
 	/* --- Model --- */

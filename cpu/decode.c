@@ -393,6 +393,105 @@ static void decode_imms(struct dec *d, struct insn *i, const struct isa_form *f)
 	}
 }
 
+/* ---- operand sizes and decode-time resolution (struct insn opr/opsz ...) ---- */
+
+#define IMM_SX 1 /* cpu/operands.def: sign-extend the immediate to the operand size */
+
+/* Sizes of SDM Vol 2 Appendix A.2.2, in bytes, for this instruction.
+ * (insn_opnd_size() in cpu/insn.h returns the resolved opsz[n] when set.) */
+unsigned insn_opnd_size_slow(const struct insn *i, int n)
+{
+	const struct isa_form *f = &isa_forms[i->form];
+	const struct opnd_desc *o;
+
+	if (n < 0 || n >= f->nopnd)
+		panic("%s has no operand %d", f->name, n);
+	o = &f->opnd[n];
+
+	switch (o->size) {
+	case OS_b: return 1;
+	case OS_w: return 2;
+	case OS_d: return 4;
+	case OS_q: return 8;
+	case OS_v: return i->osize;
+	case OS_z: return i->osize == 2 ? 2 : 4;
+	case OS_y: return i->osize == 8 ? 8 : 4;
+	case OS_p: return i->osize + 2;		  /* offset + 16-bit selector */
+	case OS_s: return i->osize == 8 ? 10 : 6; /* pseudo-descriptor (rows are F64) */
+	case OS_a: return 2 * i->osize;
+	case OS_dq: return 16;
+	default: return 0;
+	}
+}
+
+/*
+ * Decode-time resolution (struct insn opr/opsz/opreg/opsh/immv): work that
+ * depends only on the instruction's bytes and the code size, done once so
+ * that cpu/operand.h's inline accessors reach a register, the memory
+ * operand or an immediate with one switch.  The answers are exactly those of
+ * opnd_read()/opnd_write() in cpu/operand.c, which stay the reference (and serve every
+ * operand left OPR_SLOW: segment, control, debug registers, strings, moffs,
+ * relative targets, far pointers, VEX.vvvv).
+ */
+void insn_resolve(struct insn *i)
+{
+	const struct isa_form *f = &isa_forms[i->form];
+	bool rex = i->rex != 0, have_imm = false;
+
+	for (int n = 0; n < OPND_MAX; n++) {
+		i->opr[n] = OPR_SLOW;
+		i->opsz[n] = i->opreg[n] = i->opsh[n] = 0;
+	}
+	for (int n = 0; n < f->nopnd && n < OPND_MAX; n++) {
+		const struct opnd_desc *o = &f->opnd[n];
+		unsigned sz = insn_opnd_size_slow(i, n);
+		int reg = -1;
+		bool scalar = sz == 1 || sz == 2 || sz == 4 || sz == 8;
+
+		i->opsz[n] = (u8)sz;
+		if (!scalar)
+			continue;
+		switch (o->kind) {
+		case OK_E:
+			if (i->mem) {
+				i->opr[n] = OPR_MEM;
+				break;
+			}
+			reg = i->rm;
+			break;
+		case OK_M: i->opr[n] = OPR_MEM; break;
+		case OK_G: reg = i->reg; break;
+		case OK_R:
+		case OK_Z: reg = i->rm; break;
+		case OK_REG: reg = o->reg; break;
+		case OK_I:
+			if (have_imm)
+				break; /* ENTER's second: one immv only */
+			have_imm = true;
+			/* The value opnd_read() computes: not machine state. */
+			if (o->reg == IMM_SX)
+				i->immv = i->imm & mask_of(i->osize);
+			else if (n == 1 && f->opnd[0].kind == OK_I)
+				i->immv = i->imm2 & mask_of(sz);
+			else
+				i->immv = i->imm & mask_of(sz);
+			i->opr[n] = OPR_IMM;
+			break;
+		default: break;
+		}
+		if (reg >= 0) {
+			/* Byte registers 4-7 without REX are AH CH DH BH: bits
+			 * 15:8 of registers 0-3 (SDM Vol 2 §3.7.2.1). */
+			i->opr[n] = OPR_GPR;
+			i->opreg[n] = (u8)reg;
+			if (sz == 1 && !rex && reg >= 4 && reg < 8) {
+				i->opreg[n] = (u8)(reg - 4);
+				i->opsh[n] = 8;
+			}
+		}
+	}
+}
+
 /* ---- the decoder ---- */
 
 int isa_decode(struct insn *i, const u8 *buf, unsigned avail, unsigned code_size)
@@ -535,6 +634,9 @@ int isa_decode(struct insn *i, const u8 *buf, unsigned avail, unsigned code_size
 		i->seg = SEG_SS; /* stack-based addressing defaults to SS */
 	else
 		i->seg = SEG_DS;
+
+	/* 10. Resolve the operands once for every later execution (operand.c). */
+	insn_resolve(i);
 
 	i->len = d.p;
 	return d.p;

@@ -17,10 +17,14 @@
 #include "cpu/alu.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/operand.h"
 
 /* ---- the semantics ------------------------------------------------------- */
 
-u64 alu_arith_result(struct cpu *c, enum alu_op op, u64 a, u64 b, unsigned size)
+/* Inline for the handlers below (op is a constant there); alu.h's
+ * alu_arith_result() is the out-of-line copy for everyone else. */
+static inline __attribute__((always_inline)) u64 arith_result(struct cpu *c, enum alu_op op, u64 a,
+							      u64 b, unsigned size)
 {
 	u64 r;
 
@@ -34,6 +38,11 @@ u64 alu_arith_result(struct cpu *c, enum alu_op op, u64 a, u64 b, unsigned size)
 	default: r = a - b; break; /* SUB, CMP */
 	}
 	return r & mask_of(size);
+}
+
+u64 alu_arith_result(struct cpu *c, enum alu_op op, u64 a, u64 b, unsigned size)
+{
+	return arith_result(c, op, a, b, size);
 }
 
 void alu_arith_flags(struct cpu *c, enum alu_op op, u64 res, u64 a, u64 b, unsigned size)
@@ -56,44 +65,63 @@ u64 alu_arith(struct cpu *c, enum alu_op op, u64 a, u64 b, unsigned size)
 
 /* ---- operand plumbing ---------------------------------------------------- */
 
+/* Handlers below are one line each calling these with a constant `op`:
+ * always_inline gives every form its own straight-line copy, with the
+ * operation's switch folded away (the hot path of issue 9). */
+#define ALU_INLINE static inline __attribute__((always_inline))
+
+/* The lazy record of each operation (alu_arith_flags' table, as a switch
+ * the compiler folds for a constant op). */
+ALU_INLINE enum lazy_op lazy_of(enum alu_op op)
+{
+	switch (op) {
+	case ALU_ADD: return LAZY_ADD;
+	case ALU_ADC: return LAZY_ADC;
+	case ALU_SBB: return LAZY_SBB;
+	case ALU_SUB:
+	case ALU_CMP: return LAZY_SUB;
+	default: return LAZY_LOGIC; /* OR AND XOR */
+	}
+}
+
 /*
  * dest(0) OP= src(1).  The source may be narrower than the destination: an
  * Ib with an Ev destination (opcode 83) and an Iz with a 64-bit destination
  * are sign-extended to the operand size (SDM Vol 2 §2.2.1.5).
  */
-static void alu_binary(struct cpu *c, const struct insn *i, enum alu_op op)
+ALU_INLINE void alu_binary(struct cpu *c, const struct insn *i, enum alu_op op)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 b = sext(opnd_read(c, i, 1), insn_opnd_size(i, 1)) & mask_of(sz);
+	u64 b = sext(opnd_load(c, i, 1), insn_opnd_size(i, 1)) & mask_of(sz);
 	u64 a, r;
 
 	if (op == ALU_CMP) {
-		a = opnd_read(c, i, 0);
-		alu_arith(c, op, a, b, sz);
+		a = opnd_load(c, i, 0);
+		flags_record(c, LAZY_SUB, sz, (a - b) & mask_of(sz), a, b);
 		return;
 	}
-	a = opnd_read_rmw(c, i, 0);
-	r = alu_arith_result(c, op, a, b, sz);
-	opnd_write(c, i, 0, r);
-	alu_arith_flags(c, op, r, a, b, sz);
+	a = opnd_load_rmw(c, i, 0);
+	r = arith_result(c, op, a, b, sz);
+	opnd_store(c, i, 0, r);
+	flags_record(c, lazy_of(op), sz, r, a, b);
 }
 
 /* TEST: AND that only sets flags (SDM Vol 2 "TEST"). */
-static void alu_test(struct cpu *c, const struct insn *i)
+ALU_INLINE void alu_test(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 b = sext(opnd_read(c, i, 1), insn_opnd_size(i, 1)) & mask_of(sz);
-	u64 a = opnd_read(c, i, 0);
-	alu_arith(c, ALU_AND, a, b, sz);
+	u64 b = sext(opnd_load(c, i, 1), insn_opnd_size(i, 1)) & mask_of(sz);
+	u64 a = opnd_load(c, i, 0);
+	flags_record(c, LAZY_LOGIC, sz, a & b, a, b);
 }
 
 /* INC/DEC: like ADD/SUB 1 but CF is preserved (flags.c keeps the old CF). */
-static void alu_incdec(struct cpu *c, const struct insn *i, bool dec)
+ALU_INLINE void alu_incdec(struct cpu *c, const struct insn *i, bool dec)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 a = opnd_read_rmw(c, i, 0);
+	u64 a = opnd_load_rmw(c, i, 0);
 	u64 r = (dec ? a - 1 : a + 1) & mask_of(sz);
-	opnd_write(c, i, 0, r);
+	opnd_store(c, i, 0, r);
 	flags_lazy(c, dec ? LAZY_DEC : LAZY_INC, sz, r, a, 1);
 }
 
@@ -214,9 +242,9 @@ void DEC_Zv(struct cpu *c, const struct insn *i)
 static void alu_neg(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 a = opnd_read_rmw(c, i, 0);
+	u64 a = opnd_load_rmw(c, i, 0);
 	u64 r = (0 - a) & mask_of(sz);
-	opnd_write(c, i, 0, r);
+	opnd_store(c, i, 0, r);
 	flags_lazy(c, LAZY_SUB, sz, r, 0, a);
 }
 void NEG_Eb(struct cpu *c, const struct insn *i)
@@ -232,8 +260,8 @@ void NEG_Ev(struct cpu *c, const struct insn *i)
 static void alu_not(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 a = opnd_read_rmw(c, i, 0);
-	opnd_write(c, i, 0, ~a & mask_of(sz));
+	u64 a = opnd_load_rmw(c, i, 0);
+	opnd_store(c, i, 0, ~a & mask_of(sz));
 }
 void NOT_Eb(struct cpu *c, const struct insn *i)
 {

@@ -19,6 +19,7 @@
 #include "cpu/alu.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/operand.h"
 
 static inline u64 al(struct cpu *c)
 {
@@ -117,7 +118,7 @@ void AAS(struct cpu *c, const struct insn *i)
  * divisor raises #DE.  SF ZF PF from AL; undefined OF AF CF: cleared. */
 void AAM_Ib(struct cpu *c, const struct insn *i)
 {
-	u64 base = opnd_read(c, i, 0) & 0xff, a = al(c);
+	u64 base = opnd_load(c, i, 0) & 0xff, a = al(c);
 
 	if (base == 0)
 		cpu_raise(c, EXC_DE, 0);
@@ -130,7 +131,7 @@ void AAM_Ib(struct cpu *c, const struct insn *i)
  * 8-bit addition AL + (AH * ib). */
 void AAD_Ib(struct cpu *c, const struct insn *i)
 {
-	u64 base = opnd_read(c, i, 0) & 0xff;
+	u64 base = opnd_load(c, i, 0) & 0xff;
 	u64 prod = (ah(c) * base) & 0xff, a = al(c);
 	u64 r = (a + prod) & 0xff;
 

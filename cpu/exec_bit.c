@@ -19,6 +19,7 @@
 #include "cpu/alu.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/operand.h"
 #include "cpu/mem.h"
 
 /* ---- BT BTS BTR BTC ------------------------------------------------------ */
@@ -28,18 +29,18 @@ enum bt_op { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 static void bt(struct cpu *c, const struct insn *i, enum bt_op op, bool imm)
 {
 	unsigned sz = insn_opnd_size(i, 0), bits = sz * 8;
-	u64 off = opnd_read(c, i, 1), v, nv, bit;
+	u64 off = opnd_load(c, i, 1), v, nv, bit;
 	u64 addr = 0;
 
 	if (imm || !i->mem) {
 		/* Offset modulo the operand size; the operand itself. */
 		bit = off & (bits - 1);
-		v = op == BT_TEST ? opnd_read(c, i, 0) : opnd_read_rmw(c, i, 0);
+		v = op == BT_TEST ? opnd_load(c, i, 0) : opnd_load_rmw(c, i, 0);
 	} else {
 		/* Register offset into a memory bit string: signed, unbounded. */
 		s64 soff = sext(off, sz);
 		bit = (u64)soff & (bits - 1);
-		addr = (insn_ea(c, i) + (u64)((soff >> __builtin_ctz(bits)) * (s64)sz)) &
+		addr = (insn_ea_fast(c, i) + (u64)((soff >> __builtin_ctz(bits)) * (s64)sz)) &
 		       mask_of(i->asize);
 		v = op == BT_TEST ? cpu_read(c, i->seg, addr, sz)
 				  : cpu_rmw_read(c, i->seg, addr, sz);
@@ -53,7 +54,7 @@ static void bt(struct cpu *c, const struct insn *i, enum bt_op op, bool imm)
 	}
 	if (op != BT_TEST) {
 		if (imm || !i->mem)
-			opnd_write(c, i, 0, nv);
+			opnd_store(c, i, 0, nv);
 		else
 			cpu_write(c, i->seg, addr, sz, nv);
 	}
@@ -107,14 +108,14 @@ void BTC_EvIb(struct cpu *c, const struct insn *i)
 static void bsx(struct cpu *c, const struct insn *i, bool rev)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 s = opnd_read(c, i, 1) & mask_of(sz), r;
+	u64 s = opnd_load(c, i, 1) & mask_of(sz), r;
 
 	if (s == 0) {
 		flags_write(c, FL_ARITH, FL_ZF | FL_PF);
 		return;
 	}
 	r = rev ? 63 - (u64)__builtin_clzll(s) : (u64)__builtin_ctzll(s);
-	opnd_write(c, i, 0, r);
+	opnd_store(c, i, 0, r);
 	flags_write(c, FL_ARITH, parity8(r) ? FL_PF : 0);
 }
 void BSF_GvEv(struct cpu *c, const struct insn *i)
@@ -133,7 +134,7 @@ void BSR_GvEv(struct cpu *c, const struct insn *i)
 static void xzcnt(struct cpu *c, const struct insn *i, bool lead)
 {
 	unsigned sz = insn_opnd_size(i, 0), bits = sz * 8;
-	u64 s = opnd_read(c, i, 1) & mask_of(sz), r;
+	u64 s = opnd_load(c, i, 1) & mask_of(sz), r;
 
 	if (s == 0)
 		r = bits;
@@ -141,7 +142,7 @@ static void xzcnt(struct cpu *c, const struct insn *i, bool lead)
 		r = (u64)__builtin_clzll(s) - (64 - bits);
 	else
 		r = (u64)__builtin_ctzll(s);
-	opnd_write(c, i, 0, r);
+	opnd_store(c, i, 0, r);
 	flags_write(c, FL_ARITH & ~(u64)FL_OF, (s == 0 ? FL_CF : 0) | (r == 0 ? FL_ZF : 0));
 }
 void TZCNT_GvEv(struct cpu *c, const struct insn *i)
@@ -157,8 +158,8 @@ void LZCNT_GvEv(struct cpu *c, const struct insn *i)
 void POPCNT_GvEv(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 s = opnd_read(c, i, 1) & mask_of(sz);
-	opnd_write(c, i, 0, (u64)__builtin_popcountll(s));
+	u64 s = opnd_load(c, i, 1) & mask_of(sz);
+	opnd_store(c, i, 0, (u64)__builtin_popcountll(s));
 	flags_write(c, FL_ARITH, s == 0 ? FL_ZF : 0);
 }
 
@@ -175,8 +176,8 @@ static void bmi_flags(struct cpu *c, u64 r, unsigned sz, bool cf)
 void ANDN_GyByEy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 r = ~opnd_read(c, i, 1) & opnd_read(c, i, 2) & mask_of(sz);
-	opnd_write(c, i, 0, r);
+	u64 r = ~opnd_load(c, i, 1) & opnd_load(c, i, 2) & mask_of(sz);
+	opnd_store(c, i, 0, r);
 	bmi_flags(c, r, sz, false);
 }
 
@@ -184,8 +185,8 @@ void ANDN_GyByEy(struct cpu *c, const struct insn *i)
 void BLSR_ByEy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 s = opnd_read(c, i, 1) & mask_of(sz), r = s & (s - 1);
-	opnd_write(c, i, 0, r);
+	u64 s = opnd_load(c, i, 1) & mask_of(sz), r = s & (s - 1);
+	opnd_store(c, i, 0, r);
 	bmi_flags(c, r, sz, s == 0);
 }
 
@@ -193,8 +194,8 @@ void BLSR_ByEy(struct cpu *c, const struct insn *i)
 void BLSMSK_ByEy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 s = opnd_read(c, i, 1) & mask_of(sz), r = (s ^ (s - 1)) & mask_of(sz);
-	opnd_write(c, i, 0, r);
+	u64 s = opnd_load(c, i, 1) & mask_of(sz), r = (s ^ (s - 1)) & mask_of(sz);
+	opnd_store(c, i, 0, r);
 	bmi_flags(c, r, sz, s == 0);
 }
 
@@ -202,8 +203,8 @@ void BLSMSK_ByEy(struct cpu *c, const struct insn *i)
 void BLSI_ByEy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 s = opnd_read(c, i, 1) & mask_of(sz), r = s & (0 - s);
-	opnd_write(c, i, 0, r);
+	u64 s = opnd_load(c, i, 1) & mask_of(sz), r = s & (0 - s);
+	opnd_store(c, i, 0, r);
 	bmi_flags(c, r, sz, s != 0);
 }
 
@@ -213,7 +214,7 @@ void BLSI_ByEy(struct cpu *c, const struct insn *i)
 void BEXTR_GyEyBy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0), bits = sz * 8;
-	u64 s = opnd_read(c, i, 1) & mask_of(sz), ctl = opnd_read(c, i, 2);
+	u64 s = opnd_load(c, i, 1) & mask_of(sz), ctl = opnd_load(c, i, 2);
 	unsigned start = ctl & 0xff, len = (ctl >> 8) & 0xff;
 	u64 r = 0;
 
@@ -222,7 +223,7 @@ void BEXTR_GyEyBy(struct cpu *c, const struct insn *i)
 		if (len < 64)
 			r &= (1ULL << len) - 1;
 	}
-	opnd_write(c, i, 0, r);
+	opnd_store(c, i, 0, r);
 	flags_write(c, FL_ARITH, flags_szp(r, sz) | FL_AF);
 }
 
@@ -231,10 +232,10 @@ void BEXTR_GyEyBy(struct cpu *c, const struct insn *i)
 void BZHI_GyEyBy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0), bits = sz * 8;
-	u64 s = opnd_read(c, i, 1) & mask_of(sz);
-	unsigned n = opnd_read(c, i, 2) & 0xff;
+	u64 s = opnd_load(c, i, 1) & mask_of(sz);
+	unsigned n = opnd_load(c, i, 2) & 0xff;
 	u64 r = n < bits ? s & ((1ULL << n) - 1) : s;
-	opnd_write(c, i, 0, r);
+	opnd_store(c, i, 0, r);
 	bmi_flags(c, r, sz, n > bits - 1);
 }
 
@@ -260,12 +261,12 @@ u64 alu_pext(u64 src, u64 mask)
 void PDEP_GyByEy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	opnd_write(c, i, 0, alu_pdep(opnd_read(c, i, 1), opnd_read(c, i, 2) & mask_of(sz)));
+	opnd_store(c, i, 0, alu_pdep(opnd_load(c, i, 1), opnd_load(c, i, 2) & mask_of(sz)));
 }
 void PEXT_GyByEy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	opnd_write(c, i, 0, alu_pext(opnd_read(c, i, 1), opnd_read(c, i, 2) & mask_of(sz)));
+	opnd_store(c, i, 0, alu_pext(opnd_load(c, i, 1), opnd_load(c, i, 2) & mask_of(sz)));
 }
 
 /* MULX Gy,By,Ey: unsigned rDX * Ey; By = low half, Gy = high half (written
@@ -273,10 +274,10 @@ void PEXT_GyByEy(struct cpu *c, const struct insn *i)
 void MULX_GyByEy(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0), n = sz * 8;
-	u64 s = opnd_read(c, i, 2) & mask_of(sz);
+	u64 s = opnd_load(c, i, 2) & mask_of(sz);
 	u128 p = (u128)cpu_get_reg(c, RDX, sz, false) * s;
-	opnd_write(c, i, 1, (u64)p & mask_of(sz));
-	opnd_write(c, i, 0, (u64)(p >> n) & mask_of(sz));
+	opnd_store(c, i, 1, (u64)p & mask_of(sz));
+	opnd_store(c, i, 0, (u64)(p >> n) & mask_of(sz));
 }
 
 /* SHLX/SARX/SHRX Gy,Ey,By: shifts by By (masked to 5/6 bits), no flags.
@@ -284,8 +285,8 @@ void MULX_GyByEy(struct cpu *c, const struct insn *i)
 static void shiftx(struct cpu *c, const struct insn *i, int kind)
 {
 	unsigned sz = insn_opnd_size(i, 0), bits = sz * 8;
-	u64 s = opnd_read(c, i, 1) & mask_of(sz), r;
-	unsigned n = opnd_read(c, i, 2) & (bits - 1);
+	u64 s = opnd_load(c, i, 1) & mask_of(sz), r;
+	unsigned n = opnd_load(c, i, 2) & (bits - 1);
 
 	switch (kind) {
 	case 0: r = s << n; break;			   /* SHLX */
@@ -293,7 +294,7 @@ static void shiftx(struct cpu *c, const struct insn *i, int kind)
 	case 2: r = s >> n; break;			   /* SHRX */
 	default: r = n ? (s >> n) | (s << (bits - n)) : s; /* RORX */
 	}
-	opnd_write(c, i, 0, r & mask_of(sz));
+	opnd_store(c, i, 0, r & mask_of(sz));
 }
 void SHLX_GyEyBy(struct cpu *c, const struct insn *i)
 {

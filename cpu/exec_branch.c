@@ -24,6 +24,7 @@
 #include "cpu/insn.h"
 #include "cpu/isa.h" /* the handler prototypes */
 #include "cpu/mem.h"
+#include "cpu/operand.h"
 #include "cpu/system.h" /* cpu_canonical */
 
 /* The operand size of a near branch: 8 in 64-bit mode whatever the
@@ -71,12 +72,12 @@ static unsigned jz_size(const struct cpu *c, const struct insn *i)
 #define JCC(name, cc)                                                                              \
 	void name##_Jb(struct cpu *c, const struct insn *i)                                        \
 	{                                                                                          \
-		if (cpu_cond(c, cc))                                                               \
+		if (cpu_cond_fast(c, cc))                                                          \
 			c->next_rip = rel_target(c, i, 1);                                         \
 	}                                                                                          \
 	void name##_Jz(struct cpu *c, const struct insn *i)                                        \
 	{                                                                                          \
-		if (cpu_cond(c, cc))                                                               \
+		if (cpu_cond_fast(c, cc))                                                          \
 			c->next_rip = rel_target(c, i, jz_size(c, i));                             \
 	}
 
@@ -114,7 +115,7 @@ void JMP_Ev(struct cpu *c, const struct insn *i)
 {
 	unsigned osz = branch_osize(c, i);
 
-	c->next_rip = branch_target(c, opnd_read(c, i, 0), osz);
+	c->next_rip = branch_target(c, opnd_load(c, i, 0), osz);
 }
 
 /* ---- CALL near: push the return address (next_rip), then jump ----
@@ -127,7 +128,7 @@ void CALL_Jz(struct cpu *c, const struct insn *i)
 	unsigned osz = branch_osize(c, i);
 	u64 t = rel_target(c, i, jz_size(c, i));
 
-	cpu_push(c, osz, c->next_rip);
+	cpu_push_fast(c, osz, c->next_rip);
 	c->next_rip = t;
 }
 
@@ -136,9 +137,9 @@ void CALL_Jz(struct cpu *c, const struct insn *i)
 void CALL_Ev(struct cpu *c, const struct insn *i)
 {
 	unsigned osz = branch_osize(c, i);
-	u64 t = branch_target(c, opnd_read(c, i, 0), osz);
+	u64 t = branch_target(c, opnd_load(c, i, 0), osz);
 
-	cpu_push(c, osz, c->next_rip);
+	cpu_push_fast(c, osz, c->next_rip);
 	c->next_rip = t;
 }
 
@@ -150,7 +151,7 @@ static void ret_near(struct cpu *c, const struct insn *i, u64 release)
 {
 	unsigned osz = branch_osize(c, i);
 	u64 old_rsp = c->gpr[RSP];
-	u64 t = cpu_pop(c, osz);
+	u64 t = cpu_pop_fast(c, osz);
 	u64 sp;
 
 	if (c->mode == CPU_MODE_LONG64 ? !cpu_canonical(c, t & mask_of(osz))

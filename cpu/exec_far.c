@@ -1,7 +1,7 @@
 /*
- * exec_far.c - transfers that change CS (far JMP/CALL/RET, IRET, INT n,
- * INT3, INTO, INT1, SYSCALL/SYSRET, SYSENTER/SYSEXIT) and the instructions
- * that load other segment registers (MOV Sreg, LDS/LES/LFS/LGS/LSS).
+ * exec_far.c - transfers that change CS through the descriptor tables: far
+ * JMP/CALL/RET, IRET, INT n, INT3, INTO, INT1.  (SYSCALL/SYSENTER and their
+ * returns: exec_sysfast.c; MOV Sreg and LDS/LES/...: exec_sreg.c.)
  *
  * Follows SDM Vol 2 "JMP", "CALL", "RET", "IRET/IRETD/IRETQ", "INT n/INTO/
  * INT3/INT1", "SYSCALL", "SYSRET", "SYSENTER", "SYSEXIT", "MOV", "LDS/LES/
@@ -266,7 +266,7 @@ static void far_transfer(struct cpu *c, const struct insn *i, u16 sel, u64 off, 
 }
 
 /* Read an m16:16 / m16:32 / m16:64 far pointer: offset first, then selector. */
-static void read_farptr(struct cpu *c, const struct insn *i, u16 *sel, u64 *off)
+void cpu_read_farptr(struct cpu *c, const struct insn *i, u16 *sel, u64 *off)
 {
 	u64 ea = insn_ea(c, i);
 
@@ -287,7 +287,7 @@ void JMPF_Mp(struct cpu *c, const struct insn *i)
 	u16 sel;
 	u64 off;
 
-	read_farptr(c, i, &sel, &off);
+	cpu_read_farptr(c, i, &sel, &off);
 	far_transfer(c, i, sel, off, false);
 }
 void CALLF_Mp(struct cpu *c, const struct insn *i)
@@ -295,7 +295,7 @@ void CALLF_Mp(struct cpu *c, const struct insn *i)
 	u16 sel;
 	u64 off;
 
-	read_farptr(c, i, &sel, &off);
+	cpu_read_farptr(c, i, &sel, &off);
 	far_transfer(c, i, sel, off, true);
 }
 
@@ -530,164 +530,4 @@ void INT1(struct cpu *c, const struct insn *i)
 {
 	CPU_INTERCEPT(c, i);
 	cpu_deliver(c, EXC_DB, 0, false, EXC_SRC_TRAP);
-}
-
-/* ---- fast system calls ----------------------------------------------------- */
-
-/* The flat segments SYSCALL/SYSENTER load without reading the GDT. */
-static void flat(struct segment *s, u16 sel, bool code, unsigned dpl, bool l)
-{
-	s->sel = sel;
-	s->base = 0;
-	s->limit = 0xffffffffu;
-	s->attr = SEGA_P | SEGA_S | SEGA_G | (dpl << SEGA_DPL_SHIFT) | (code ? 0xb : 0x3) |
-		  (code && l ? SEGA_L : SEGA_DB);
-}
-
-/* 0F 05: SYSCALL (64-bit mode; SDM Vol 2 SYSCALL).  RCX = return RIP,
- * R11 = RFLAGS, CS/SS from STAR[47:32], RIP = LSTAR, RFLAGS &= ~FMASK. */
-void SYSCALL(struct cpu *c, const struct insn *i)
-{
-	u16 sel = (u16)(c->msr.star >> 32);
-
-	if (c->mode != CPU_MODE_LONG64 || !(c->efer & EFER_SCE))
-		cpu_raise(c, EXC_UD, 0);
-	CPU_INTERCEPT(c, i);
-	c->gpr[RCX] = c->next_rip;
-	c->gpr[R11] = cpu_rflags(c) & ~(u64)FL_RF;
-	cpu_set_rflags(c, c->gpr[R11] & ~c->msr.sfmask & ~(u64)(FL_RF | FL_VM));
-	flat(&c->seg[SEG_CS], sel & 0xfffc, true, 0, true);
-	flat(&c->seg[SEG_SS], (u16)(sel + 8), false, 0, false);
-	cpu_update_mode(c);
-	c->next_rip = c->msr.lstar;
-}
-
-/* 0F 07: SYSRET -- back to CPL 3: 64-bit (REX.W) or compatibility mode. */
-void SYSRET(struct cpu *c, const struct insn *i)
-{
-	u16 sel = (u16)(c->msr.star >> 48);
-	bool to64 = i->osize == 8;
-
-	if (c->mode != CPU_MODE_LONG64 || !(c->efer & EFER_SCE))
-		cpu_raise(c, EXC_UD, 0);
-	if (c->cpl != 0)
-		cpu_raise(c, EXC_GP, 0);
-	/* The famous one: a non-canonical RCX faults here, at CPL 0 but with
-	 * the user's RSP already in place on most kernels' exit path. */
-	if (to64 && !cpu_canonical(c, c->gpr[RCX]))
-		cpu_raise(c, EXC_GP, 0);
-	CPU_INTERCEPT(c, i);
-	cpu_set_rflags(c, (c->gpr[R11] & 0x3c7fd7) | FL_1);
-	flat(&c->seg[SEG_CS], (u16)((to64 ? sel + 16 : sel) | 3), true, 3, to64);
-	flat(&c->seg[SEG_SS], (u16)((sel + 8) | 3), false, 3, false);
-	cpu_update_mode(c);
-	c->next_rip = to64 ? c->gpr[RCX] : (u32)c->gpr[RCX];
-}
-
-/* 0F 34: SYSENTER (SDM Vol 2 SYSENTER): CS from SYSENTER_CS, SS = CS + 8,
- * ESP/EIP from the MSRs, CPL 0, IF and VM cleared. */
-void SYSENTER(struct cpu *c, const struct insn *i)
-{
-	u16 sel = (u16)c->msr.sysenter_cs;
-	bool lm = c->efer & EFER_LMA;
-
-	if (!(c->cr0 & CR0_PE) || (sel & 0xfffc) == 0)
-		cpu_raise(c, EXC_GP, 0);
-	CPU_INTERCEPT(c, i);
-	cpu_set_rflags(c, cpu_rflags(c) & ~(u64)(FL_VM | FL_IF | FL_RF));
-	flat(&c->seg[SEG_CS], sel & 0xfffc, true, 0, lm);
-	flat(&c->seg[SEG_SS], (u16)((sel & 0xfffc) + 8), false, 0, false);
-	cpu_update_mode(c);
-	c->gpr[RSP] = lm ? c->msr.sysenter_esp : (u32)c->msr.sysenter_esp;
-	c->next_rip = lm ? c->msr.sysenter_eip : (u32)c->msr.sysenter_eip;
-}
-
-/* 0F 35: SYSEXIT: CPL 3 at RDX with stack RCX; CS = SYSENTER_CS + 16
- * (+32 with REX.W, to 64-bit mode). */
-void SYSEXIT(struct cpu *c, const struct insn *i)
-{
-	u16 sel = (u16)c->msr.sysenter_cs;
-	bool to64 = i->osize == 8;
-
-	if (!(c->cr0 & CR0_PE) || (sel & 0xfffc) == 0 || c->cpl != 0 || c->mode == CPU_MODE_VM86)
-		cpu_raise(c, EXC_GP, 0);
-	if (to64 && (!cpu_canonical(c, c->gpr[RCX]) || !cpu_canonical(c, c->gpr[RDX])))
-		cpu_raise(c, EXC_GP, 0);
-	CPU_INTERCEPT(c, i);
-	sel = (u16)((sel + (to64 ? 32 : 16)) | 3);
-	flat(&c->seg[SEG_CS], sel, true, 3, to64);
-	flat(&c->seg[SEG_SS], (u16)(sel + 8), false, 3, false);
-	cpu_update_mode(c);
-	c->gpr[RSP] = to64 ? c->gpr[RCX] : (u32)c->gpr[RCX];
-	c->next_rip = to64 ? c->gpr[RDX] : (u32)c->gpr[RDX];
-}
-
-/* ---- MOV Sreg and the far-pointer loads ------------------------------------ */
-
-/* 8E: MOV Sreg, r/m16.  CS cannot be loaded this way (#UD); MOV SS shadows
- * interrupts for one instruction so `mov ss; mov esp` is atomic. */
-void MOV_SwEw(struct cpu *c, const struct insn *i)
-{
-	unsigned s = i->reg & 7;
-	u16 sel;
-
-	if (s == SEG_CS || s >= SEG_COUNT)
-		cpu_raise(c, EXC_UD, 0);
-	sel = (u16)opnd_read(c, i, 1);
-	CPU_INTERCEPT(c, i);
-	cpu_load_seg(c, (enum sreg)s, sel);
-	if (s == SEG_SS)
-		c->intr_shadow = 1;
-}
-
-/* 8C: MOV r/m, Sreg.  A register gets the selector zero-extended to the
- * operand size; memory always 16 bits.  Reading CS reveals the CPL in its
- * RPL bits: a virtualization hole. */
-void MOV_EvSw(struct cpu *c, const struct insn *i)
-{
-	unsigned s = i->reg & 7;
-	u16 sel;
-
-	if (s >= SEG_COUNT)
-		cpu_raise(c, EXC_UD, 0);
-	cpu_pg_strict_check(c);
-	CPU_INTERCEPT(c, i);
-	sel = c->seg[s].sel;
-	if (i->mem)
-		cpu_write(c, i->seg, insn_ea(c, i), 2, sel);
-	else
-		cpu_set_reg(c, i->rm, i->osize, true, sel);
-}
-
-/* LDS/LES/LFS/LGS/LSS r, m16:16/32/64: the segment load may fault, so the
- * general register is written only after it succeeded. */
-static void load_far(struct cpu *c, const struct insn *i, enum sreg s)
-{
-	u16 sel;
-	u64 off;
-
-	read_farptr(c, i, &sel, &off);
-	cpu_load_seg(c, s, sel);
-	cpu_set_reg(c, i->reg, i->osize, true, off);
-}
-
-void LES_GzMp(struct cpu *c, const struct insn *i)
-{
-	load_far(c, i, SEG_ES);
-}
-void LDS_GzMp(struct cpu *c, const struct insn *i)
-{
-	load_far(c, i, SEG_DS);
-}
-void LSS_GvMp(struct cpu *c, const struct insn *i)
-{
-	load_far(c, i, SEG_SS);
-}
-void LFS_GvMp(struct cpu *c, const struct insn *i)
-{
-	load_far(c, i, SEG_FS);
-}
-void LGS_GvMp(struct cpu *c, const struct insn *i)
-{
-	load_far(c, i, SEG_GS);
 }

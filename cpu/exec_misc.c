@@ -1,6 +1,7 @@
 /*
  * exec_misc.c - CPUID, RDTSC/RDTSCP and the deliberately undefined opcodes
- * UD0/UD1/UD2 (SDM Vol 2A "CPUID", Vol 2B "RDTSC", "RDTSCP", "UD").
+ * UD0/UD1/UD2, and WAIT/FWAIT (SDM Vol 2A "CPUID", Vol 2B "RDTSC", "RDTSCP",
+ * "UD", "WAIT/FWAIT").
  *
  * CPUID and RDTSC are the classic *behaviour-sensitive* instructions of x86
  * virtualization: they do not trap at CPL 3 (RDTSC only when CR4.TSD says
@@ -11,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
 #include "cpu/insn.h"
+#include "cpu/operand.h"
 #include "cpu/isa.h"	/* the handler prototypes */
 #include "cpu/system.h" /* CPU_INTERCEPT */
 
@@ -89,4 +91,19 @@ void UD1_GvEv(struct cpu *c, const struct insn *i)
 void UD0_GdEd(struct cpu *c, const struct insn *i)
 {
 	cpu_raise(c, EXC_UD, 0);
+}
+
+/*
+ * 9B: WAIT/FWAIT -- "check pending unmasked floating-point exceptions"
+ * (SDM Vol 2B "WAIT/FWAIT").  vmlab has no x87 unit, so no exception is
+ * ever pending and WAIT does nothing -- except the one check it shares
+ * with the FPU instructions: #NM when CR0.MP and CR0.TS are both set
+ * (SDM Vol 3 §2.5 Table 2-2), the hook of lazy FPU context switching.
+ * Unlike the D8-DF escapes, WAIT ignores CR0.EM.
+ */
+void FWAIT(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+		cpu_raise(c, EXC_NM, 0);
 }

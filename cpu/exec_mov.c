@@ -17,6 +17,7 @@
 #include "cpu/alu.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/operand.h"
 #include "cpu/mem.h"
 
 /* ---- MOV and friends -------------------------------------------------------- */
@@ -25,8 +26,8 @@
 static void mov_generic(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 v = sext(opnd_read(c, i, 1), insn_opnd_size(i, 1)) & mask_of(sz);
-	opnd_write(c, i, 0, v);
+	u64 v = sext(opnd_load(c, i, 1), insn_opnd_size(i, 1)) & mask_of(sz);
+	opnd_store(c, i, 0, v);
 }
 
 #define MOV_FORM(NAME)                                                                             \
@@ -56,8 +57,8 @@ MOV_FORM(MOVNTI_MyGy)
 static void mov_extend(struct cpu *c, const struct insn *i, bool sign)
 {
 	unsigned sz = insn_opnd_size(i, 0), ssz = insn_opnd_size(i, 1);
-	u64 v = opnd_read(c, i, 1) & mask_of(ssz);
-	opnd_write(c, i, 0, (sign ? (u64)sext(v, ssz) : v) & mask_of(sz));
+	u64 v = opnd_load(c, i, 1) & mask_of(ssz);
+	opnd_store(c, i, 0, (sign ? (u64)sext(v, ssz) : v) & mask_of(sz));
 }
 void MOVZX_GvEb(struct cpu *c, const struct insn *i)
 {
@@ -86,16 +87,16 @@ void MOVSXD_GvEd(struct cpu *c, const struct insn *i)
 
 static void cmov(struct cpu *c, const struct insn *i, unsigned cc)
 {
-	u64 v = opnd_read(c, i, 1); /* the source is read (and may fault) always */
-	if (cpu_cond(c, cc))
-		opnd_write(c, i, 0, v);
+	u64 v = opnd_load(c, i, 1); /* the source is read (and may fault) always */
+	if (cpu_cond_fast(c, cc))
+		opnd_store(c, i, 0, v);
 	else if (insn_opnd_size(i, 0) == 4)
-		opnd_write(c, i, 0, opnd_read(c, i, 0)); /* zero-extends to 64 */
+		opnd_store(c, i, 0, opnd_load(c, i, 0)); /* zero-extends to 64 */
 }
 
 static void setcc(struct cpu *c, const struct insn *i, unsigned cc)
 {
-	opnd_write(c, i, 0, cpu_cond(c, cc));
+	opnd_store(c, i, 0, cpu_cond_fast(c, cc));
 }
 
 #define CC_FORMS(CC, NUM)                                                                          \
@@ -131,9 +132,9 @@ CC_FORMS(NLE, 0xf)
  * Operand 0 (the possibly-memory one) is written first: only it can fault. */
 static void xchg(struct cpu *c, const struct insn *i)
 {
-	u64 a = opnd_read_rmw(c, i, 0), b = opnd_read(c, i, 1);
-	opnd_write(c, i, 0, b);
-	opnd_write(c, i, 1, a);
+	u64 a = opnd_load_rmw(c, i, 0), b = opnd_load(c, i, 1);
+	opnd_store(c, i, 0, b);
+	opnd_store(c, i, 1, a);
 }
 void XCHG_EbGb(struct cpu *c, const struct insn *i)
 {
@@ -155,14 +156,14 @@ void XCHG_ZvrAX(struct cpu *c, const struct insn *i)
 static void xadd(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 d = opnd_read_rmw(c, i, 0), s = opnd_read(c, i, 1);
+	u64 d = opnd_load_rmw(c, i, 0), s = opnd_load(c, i, 1);
 	u64 r = (d + s) & mask_of(sz);
 	if (i->mem) {
-		opnd_write(c, i, 0, r);
-		opnd_write(c, i, 1, d);
+		opnd_store(c, i, 0, r);
+		opnd_store(c, i, 1, d);
 	} else {
-		opnd_write(c, i, 1, d);
-		opnd_write(c, i, 0, r);
+		opnd_store(c, i, 1, d);
+		opnd_store(c, i, 0, r);
 	}
 	alu_arith_flags(c, ALU_ADD, r, d, s, sz);
 }
@@ -180,14 +181,14 @@ void XADD_EvGv(struct cpu *c, const struct insn *i)
 static void cmpxchg(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 d = opnd_read_rmw(c, i, 0), s = opnd_read(c, i, 1);
+	u64 d = opnd_load_rmw(c, i, 0), s = opnd_load(c, i, 1);
 	u64 acc = cpu_get_reg(c, RAX, sz, false);
 	bool eq = acc == d;
 
 	if (eq)
-		opnd_write(c, i, 0, s);
+		opnd_store(c, i, 0, s);
 	else if (i->mem)
-		opnd_write(c, i, 0, d); /* "the destination receives a write cycle" */
+		opnd_store(c, i, 0, d); /* "the destination receives a write cycle" */
 	if (!eq)
 		cpu_set_reg(c, RAX, sz, false, d);
 	alu_arith_flags(c, ALU_CMP, (acc - d) & mask_of(sz), acc, d, sz);
@@ -207,7 +208,7 @@ void CMPXCHG_EvGv(struct cpu *c, const struct insn *i)
  * 16-byte aligned operand, else #GP(0).  Memory is always written. */
 static void cmpxchg_wide(struct cpu *c, const struct insn *i, unsigned h)
 {
-	u64 ea = insn_ea(c, i), lo, hi, m = mask_of(h);
+	u64 ea = insn_ea_fast(c, i), lo, hi, m = mask_of(h);
 	bool eq;
 
 	if (h == 8 && (cpu_linear(c, i->seg, ea, 16, ACC_WRITE) & 15))
@@ -262,13 +263,13 @@ static u64 byteswap(u64 v, unsigned sz)
 void BSWAP_Zv(struct cpu *c, const struct insn *i)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	opnd_write(c, i, 0, sz == 2 ? 0 : byteswap(opnd_read(c, i, 0), sz));
+	opnd_store(c, i, 0, sz == 2 ? 0 : byteswap(opnd_load(c, i, 0), sz));
 }
 
 /* MOVBE Gv,Mv (0F 38 F0) / Mv,Gv (0F 38 F1): a move that swaps bytes. */
 static void movbe(struct cpu *c, const struct insn *i)
 {
-	opnd_write(c, i, 0, byteswap(opnd_read(c, i, 1), insn_opnd_size(i, 0)));
+	opnd_store(c, i, 0, byteswap(opnd_load(c, i, 1), insn_opnd_size(i, 0)));
 }
 void MOVBE_GvMv(struct cpu *c, const struct insn *i)
 {
@@ -285,7 +286,7 @@ void MOVBE_MvGv(struct cpu *c, const struct insn *i)
  * size by insn_ea), truncated again to the operand size.  No memory access. */
 void LEA_GvM(struct cpu *c, const struct insn *i)
 {
-	opnd_write(c, i, 0, insn_ea(c, i) & mask_of(insn_opnd_size(i, 0)));
+	opnd_store(c, i, 0, insn_ea_fast(c, i) & mask_of(insn_opnd_size(i, 0)));
 }
 
 /* 98: CBW (AX = sext AL), CWDE (EAX = sext AX), CDQE (RAX = sext EAX). */
@@ -359,10 +360,10 @@ void SALC(struct cpu *c, const struct insn *i)
 static void adx(struct cpu *c, const struct insn *i, u64 flag)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 a = opnd_read(c, i, 0), b = opnd_read(c, i, 1);
+	u64 a = opnd_load(c, i, 0), b = opnd_load(c, i, 1);
 	u64 cin = (cpu_rflags(c) & flag) != 0;
 	u128 sum = (u128)a + b + cin;
-	opnd_write(c, i, 0, (u64)sum & mask_of(sz));
+	opnd_store(c, i, 0, (u64)sum & mask_of(sz));
 	flags_write(c, flag, (sum >> (sz * 8)) & 1 ? flag : 0);
 }
 void ADCX_GyEy(struct cpu *c, const struct insn *i)
@@ -393,9 +394,9 @@ u32 alu_crc32c(u32 crc, u64 data, unsigned bytes)
 /* F2 0F 38 F0 Gd,Eb / F1 Gd,Ev (Gq with REX.W: the result is zero-extended). */
 static void crc32(struct cpu *c, const struct insn *i)
 {
-	u64 src = opnd_read(c, i, 1);
-	u32 crc = (u32)opnd_read(c, i, 0);
-	opnd_write(c, i, 0, alu_crc32c(crc, src, insn_opnd_size(i, 1)));
+	u64 src = opnd_load(c, i, 1);
+	u32 crc = (u32)opnd_load(c, i, 0);
+	opnd_store(c, i, 0, alu_crc32c(crc, src, insn_opnd_size(i, 1)));
 }
 void CRC32_GdEb(struct cpu *c, const struct insn *i)
 {

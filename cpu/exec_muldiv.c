@@ -18,6 +18,7 @@
 #include "cpu/alu.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/operand.h"
 
 /* ---- the semantics ------------------------------------------------------- */
 
@@ -82,7 +83,7 @@ bool alu_div(bool sign, u64 lo, u64 hi, u64 d, unsigned size, u64 *quot, u64 *re
 static void mul_acc(struct cpu *c, const struct insn *i, bool sign)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 b = opnd_read(c, i, 0), lo, hi;
+	u64 b = opnd_load(c, i, 0), lo, hi;
 	u64 a = cpu_get_reg(c, RAX, sz, false);
 
 	alu_mul(c, sign, a, b, sz, &lo, &hi);
@@ -116,12 +117,12 @@ void IMUL_Ev(struct cpu *c, const struct insn *i)
 static void imul_trunc(struct cpu *c, const struct insn *i, int src2)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 a = opnd_read(c, i, 1);
-	u64 b = sext(opnd_read(c, i, src2), insn_opnd_size(i, src2));
+	u64 a = opnd_load(c, i, 1);
+	u64 b = sext(opnd_load(c, i, src2), insn_opnd_size(i, src2));
 	u64 lo, hi;
 
 	alu_mul(c, true, a, b, sz, &lo, &hi);
-	opnd_write(c, i, 0, lo); /* a register: cannot fault */
+	opnd_store(c, i, 0, lo); /* a register: cannot fault */
 }
 
 void IMUL_GvEv(struct cpu *c, const struct insn *i)
@@ -141,7 +142,7 @@ void IMUL_GvEvIb(struct cpu *c, const struct insn *i)
 static void div_acc(struct cpu *c, const struct insn *i, bool sign)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	u64 d = opnd_read(c, i, 0), lo, hi, q, r;
+	u64 d = opnd_load(c, i, 0), lo, hi, q, r;
 
 	if (sz == 1) {
 		u64 ax = cpu_get_reg(c, RAX, 2, false);

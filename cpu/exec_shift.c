@@ -21,6 +21,7 @@
 #include "cpu/alu.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
+#include "cpu/operand.h"
 
 /* Bit `n` of v as 0/1. */
 static inline unsigned bit(u128 v, unsigned n)
@@ -163,7 +164,7 @@ static void write_keep_flags(struct cpu *c, const struct insn *i, u64 r,
 
 	c->lf = *old_lf;
 	c->rflags = old_rflags;
-	opnd_write(c, i, 0, r);
+	opnd_store(c, i, 0, r);
 	c->lf = new_lf;
 	c->rflags = new_rflags;
 }
@@ -173,8 +174,8 @@ static void write_keep_flags(struct cpu *c, const struct insn *i, u64 r,
 static void shift_group2(struct cpu *c, const struct insn *i, enum shift_op op)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	unsigned cnt = (unsigned)opnd_read(c, i, 1);
-	u64 v = opnd_read_rmw(c, i, 0);
+	unsigned cnt = (unsigned)opnd_load(c, i, 1);
+	u64 v = opnd_load_rmw(c, i, 0);
 	struct lazy_flags lf = c->lf;
 	u64 fl = c->rflags;
 
@@ -183,7 +184,7 @@ static void shift_group2(struct cpu *c, const struct insn *i, enum shift_op op)
 		 * written, so its upper half is zeroed (the host CPU does this;
 		 * found by the differential tester). */
 		if (!i->mem && sz == 4)
-			opnd_write(c, i, 0, v);
+			opnd_store(c, i, 0, v);
 		return;
 	}
 	write_keep_flags(c, i, alu_shift(c, op, v, cnt, sz), &lf, fl);
@@ -228,15 +229,15 @@ SHIFT_FORMS(SAR, SH_SAR)
 static void shift_double(struct cpu *c, const struct insn *i, bool left)
 {
 	unsigned sz = insn_opnd_size(i, 0);
-	unsigned cnt = (unsigned)opnd_read(c, i, 2);
-	u64 src = opnd_read(c, i, 1);
-	u64 dst = opnd_read_rmw(c, i, 0);
+	unsigned cnt = (unsigned)opnd_load(c, i, 2);
+	u64 src = opnd_load(c, i, 1);
+	u64 dst = opnd_load_rmw(c, i, 0);
 	struct lazy_flags lf = c->lf;
 	u64 fl = c->rflags;
 
 	if ((cnt & (sz == 8 ? 63 : 31)) == 0) {
 		if (!i->mem && sz == 4)
-			opnd_write(c, i, 0, dst); /* zero-extends, as for shifts */
+			opnd_store(c, i, 0, dst); /* zero-extends, as for shifts */
 		return;
 	}
 	write_keep_flags(c, i, alu_shxd(c, left, dst, src, cnt, sz), &lf, fl);

@@ -21,6 +21,7 @@
 #include "cpu/insn.h"
 #include "cpu/isa.h" /* the handler prototypes */
 #include "cpu/mem.h"
+#include "cpu/operand.h"
 #include "cpu/segment.h"
 #include "cpu/system.h" /* cpu_pg_strict_check, CPU_INTERCEPT */
 
@@ -49,14 +50,14 @@ static void stk_write(struct cpu *c, u64 off, unsigned sz, u64 v)
  * instruction (SDM Vol 2B PUSH: "the value that existed before"). */
 void PUSH_Zv(struct cpu *c, const struct insn *i)
 {
-	cpu_push(c, i->osize, opnd_read(c, i, 0));
+	cpu_push_fast(c, i->osize, opnd_load(c, i, 0));
 }
 
 /* FF /6: PUSH r/m.  The effective address is computed with the old rSP, so
  * `push [rsp]` copies the current top of stack. */
 void PUSH_Ev(struct cpu *c, const struct insn *i)
 {
-	cpu_push(c, i->osize, opnd_read(c, i, 0));
+	cpu_push_fast(c, i->osize, opnd_load(c, i, 0));
 }
 
 /* 6A ib: PUSH imm8, sign-extended to the operand size. */
@@ -122,9 +123,9 @@ void PUSH_GS(struct cpu *c, const struct insn *i)
  * POP rSP leaves the popped value in rSP (SDM Vol 2B POP). */
 void POP_Zv(struct cpu *c, const struct insn *i)
 {
-	u64 v = cpu_pop(c, i->osize);
+	u64 v = cpu_pop_fast(c, i->osize);
 
-	opnd_write(c, i, 0, v);
+	opnd_store(c, i, 0, v);
 }
 
 /*

@@ -32,6 +32,19 @@ enum lazy_op {
 /* Record a flag-setting result. */
 void flags_lazy(struct cpu *c, enum lazy_op op, unsigned size, u64 res, u64 src1, u64 src2);
 
+/* flags_lazy for the hot handlers, inline: any op but LAZY_INC/LAZY_DEC
+ * (which must save the old CF first), with res, src1 and src2 already
+ * masked to `size` bytes. */
+static inline void flags_record(struct cpu *c, enum lazy_op op, unsigned size, u64 res, u64 src1,
+				u64 src2)
+{
+	c->lf.op = op;
+	c->lf.size = size;
+	c->lf.res = res;
+	c->lf.src1 = src1;
+	c->lf.src2 = src2;
+}
+
 /* Materialize lazy flags into c->rflags (afterwards lf.op == LAZY_NONE). */
 void flags_materialize(struct cpu *c);
 
@@ -49,6 +62,49 @@ bool flag_zf(struct cpu *c);
 
 /* Evaluate condition code cc (0 = O, 1 = NO, 2 = B ... 15 = NLE / G). */
 bool cpu_cond(struct cpu *c, unsigned cc);
+
+/*
+ * cpu_cond() with its two commonest cases inline: after CMP/SUB (LAZY_SUB)
+ * the orders come straight from the sources, after TEST/AND/OR/XOR
+ * (LAZY_SUB's CF = OF = 0 cousin LAZY_LOGIC) from the result's sign and
+ * zero.  O, S and P conditions and every other record go to cpu_cond().
+ */
+static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
+{
+	unsigned k = cc & 0xe;
+	bool r;
+
+	if (c->lf.op == LAZY_SUB && k != 0x0 && k != 0x8 && k != 0xa) {
+		u64 a = c->lf.src1, b = c->lf.src2;
+		unsigned sh = 64 - c->lf.size * 8;
+		s64 sa = (s64)(a << sh), sb = (s64)(b << sh); /* same order as sext */
+
+		switch (k) {
+		case 0x2: r = a < b; break;   /* B: CF */
+		case 0x4: r = a == b; break;  /* Z: ZF */
+		case 0x6: r = a <= b; break;  /* BE: CF | ZF */
+		case 0xc: r = sa < sb; break; /* L: SF != OF */
+		default: r = sa <= sb; break; /* LE: ZF | (SF != OF) */
+		}
+		return r ^ (cc & 1);
+	}
+	if (c->lf.op == LAZY_LOGIC && k != 0xa) {
+		u64 res = c->lf.res;
+		bool sf = (res >> (c->lf.size * 8 - 1)) & 1;
+
+		switch (k) {
+		case 0x0: r = false; break;	    /* O: OF = 0 */
+		case 0x2: r = false; break;	    /* B: CF = 0 */
+		case 0x4: r = res == 0; break;	    /* Z */
+		case 0x6: r = res == 0; break;	    /* BE: CF | ZF */
+		case 0x8: r = sf; break;	    /* S */
+		case 0xc: r = sf; break;	    /* L: SF != OF(0) */
+		default: r = sf || res == 0; break; /* LE */
+		}
+		return r ^ (cc & 1);
+	}
+	return cpu_cond(c, cc);
+}
 
 /* The parity flag of the low byte (PF = even number of set bits). */
 static inline bool parity8(u64 v)

@@ -21,6 +21,7 @@
 
 #include <string.h>
 
+#include "cpu/block.h"
 #include "devices/bus.h"
 #include "lib/err.h"
 #include "mmu/paging.h"
@@ -30,14 +31,23 @@
 	(PG_PERM(PG_CLASS_USER, PG_WRITE) | PG_PERM(PG_CLASS_SUP_AC, PG_WRITE) |                   \
 	 PG_PERM(PG_CLASS_SUP, PG_WRITE))
 
+/* cpu/mem.h's inline path spells PG_PERM out: keep the two in step. */
+_Static_assert(PG_PERM(PG_CLASS_USER, PG_READ) == 1u << 0 &&
+		   PG_PERM(PG_CLASS_SUP_AC, PG_WRITE) == 1u << 4 &&
+		   PG_PERM(PG_CLASS_SUP, PG_WRITE) == 1u << 7,
+	       "mem_fast_perm() disagrees with PG_PERM()");
+
 void cpu_mem_init(struct cpu *c)
 {
 	if (!c->tlb)
 		c->tlb = tlb_create();
+	if (!c->bc)
+		block_cache_attach(c);
 }
 
 void cpu_mem_fini(struct cpu *c)
 {
+	block_cache_detach(c);
 	tlb_destroy(c->tlb);
 	c->tlb = NULL;
 }
@@ -190,6 +200,9 @@ static void xl_read(struct cpu *c, const struct xl *x, u8 *buf, unsigned n)
 		memcpy(buf, x->host, n);
 		return;
 	}
+	/* A device may change its state (and the interrupt line) on any
+	 * access: a running block stops after this instruction. */
+	block_request_exit(c);
 	/* MMIO, unclaimed or split page: through the bus in natural pieces
 	 * (a device sees the sizes it declared; the bus splits further). */
 	for (unsigned done = 0; done < n;) {
@@ -209,6 +222,7 @@ static void xl_write(struct cpu *c, const struct xl *x, const u8 *buf, unsigned 
 		memcpy(x->host, buf, n);
 		return;
 	}
+	block_request_exit(c);
 	for (unsigned done = 0; done < n;) {
 		u64 pa = x->pa + done, v = 0;
 		unsigned s = n - done <= 8 && !((n - done) & (n - done - 1)) ? n - done
@@ -302,7 +316,7 @@ static inline void data_write(struct cpu *c, u64 lin, unsigned size, u64 v)
 
 static inline bool canonical(u64 lin)
 {
-	return (u64)(((s64)lin << 16) >> 16) == lin;
+	return (u64)((s64)(lin << 16) >> 16) == lin; /* shift unsigned: no UB */
 }
 
 /*
@@ -426,6 +440,36 @@ unsigned cpu_fetch_page(struct cpu *c, u64 lin, u8 *buf, unsigned len)
 }
 
 /*
+ * The block cache's view of code fetches (cpu/block.c).  cpu_fetch_host
+ * translates like the fetch of an instruction's first byte (raising #PF)
+ * and returns the host address of that byte, or NULL when the code is not
+ * in RAM/ROM.  cpu_fetch_probe only looks in the TLB: no walk, no fault, no
+ * side effect; false when the fetch translation is not cached.
+ */
+u8 *cpu_fetch_host(struct cpu *c, u64 lin, u64 *pa)
+{
+	struct xl x;
+
+	lin = lin_wrap(c, lin);
+	translate(c, lin, PG_FETCH, false, &x);
+	*pa = x.pa;
+	return x.host;
+}
+
+bool cpu_fetch_probe(struct cpu *c, u64 lin, u64 *pa, u8 **host)
+{
+	struct tlb_entry *e;
+
+	lin = lin_wrap(c, lin);
+	e = tlb_lookup(c->tlb, lin, cur_pcid(c), PG_PERM(cur_class(c, false), PG_FETCH));
+	if (!e)
+		return false;
+	*pa = e->pa | (lin & 0xfff);
+	*host = e->host + (lin & 0xfff);
+	return true;
+}
+
+/*
  * PUSH: decrement the stack pointer by the operand size, within the stack
  * address size (SS.B, or 64 bits): SP wraps inside 64 KiB, ESP inside 4 GiB
  * (SDM Vol 1 §6.2.3).  The store happens before RSP changes, so a fault
@@ -484,21 +528,43 @@ bool cpu_pae_pdptes_valid(struct cpu *c, u64 cr3)
 
 u64 cpu_port_in(struct cpu *c, u16 port, unsigned size)
 {
-	u64 v = bus_pio_read(c->bus, port, size);
+	u64 v;
+
+	/* A device may change the interrupt line on any access: no further
+	 * block runs before the boundary checks (cpu/block.h). */
+	block_request_exit(c);
+	v = bus_pio_read(c->bus, port, size);
 	trace_emit(c->trace, TRACE_IO, c->index, c->insn_rip, port, v, size, 0, NULL);
 	return v;
 }
 
 void cpu_port_out(struct cpu *c, u16 port, unsigned size, u64 v)
 {
+	block_request_exit(c);
 	trace_emit(c->trace, TRACE_IO, c->index, c->insn_rip, port, v, size, 1, NULL);
 	bus_pio_write(c->bus, port, v, size);
 }
 
 /* ---- TLB coherence (rules in mmu/tlb.h) -------------------------------- */
 
+/* The block cache's write watch: pages `fn` names never get fast-path write
+ * rights, and cpu_tlb_protect_phys takes them from entries filled earlier. */
+void cpu_tlb_watch_writes(struct cpu *c, bool (*fn)(void *opaque, u64 pa), void *opaque)
+{
+	if (!c->tlb)
+		return;
+	c->tlb->write_watched = fn;
+	c->tlb->watch_opaque = opaque;
+}
+
+void cpu_tlb_protect_phys(struct cpu *c, u64 pa)
+{
+	tlb_protect_phys(c->tlb, pa);
+}
+
 static void flushed(struct cpu *c, enum tlb_flush_kind k, u64 addr)
 {
+	block_xlat_changed(c); /* chain links assumed the old translations */
 	trace_emit(c->trace, TRACE_TLB, c->index, c->insn_rip, k, addr, 0, 0, NULL);
 }
 

@@ -11,7 +11,10 @@
 #ifndef VMLAB_CPU_MEM_H
 #define VMLAB_CPU_MEM_H
 
+#include <string.h>
+
 #include "cpu/cpu.h"
+#include "mmu/tlb_entry.h"
 
 /* The kind of access, as the page walker and the fault error code see it. */
 enum mem_access { ACC_READ = 0, ACC_WRITE = 1, ACC_FETCH = 2 };
@@ -34,6 +37,12 @@ void cpu_write_lin(struct cpu *c, u64 lin, unsigned size, u64 v, bool sys);
 /* Fetch up to `len` code bytes at linear address `lin` into buf, stopping at
  * the end of the page; returns the number fetched (>= 1) or raises #PF. */
 unsigned cpu_fetch_page(struct cpu *c, u64 lin, u8 *buf, unsigned len);
+
+/* Code fetch translation for the block cache: the host address of the byte
+ * at lin (NULL: not RAM/ROM) after a fetch check that may raise #PF; and a
+ * TLB-only probe that never walks or faults. */
+u8 *cpu_fetch_host(struct cpu *c, u64 lin, u64 *pa);
+bool cpu_fetch_probe(struct cpu *c, u64 lin, u64 *pa, u8 **host);
 
 /* Stack helpers using SS and the current stack size (SDM Vol 1 §6.2). */
 void cpu_push(struct cpu *c, unsigned size, u64 v);
@@ -81,6 +90,12 @@ void cpu_tlb_mov_cr4(struct cpu *c, u64 old_cr4);
 void cpu_tlb_wrmsr_efer(struct cpu *c, u64 old_efer);
 void cpu_tlb_invpcid(struct cpu *c, unsigned type, u16 pcid, u64 lin);
 
+/* For the block cache (cpu/block.c): writes to the physical pages for which
+ * fn(opaque, pa) is true always go through the bus (so bus->ram_written sees
+ * them); cpu_tlb_protect_phys() applies that to entries already cached. */
+void cpu_tlb_watch_writes(struct cpu *c, bool (*fn)(void *opaque, u64 pa), void *opaque);
+void cpu_tlb_protect_phys(struct cpu *c, u64 pa);
+
 /* PAE paging: are the PDPTEs that loading `cr3` would use free of reserved
  * bits?  MOV to CR3/CR0/CR4 that (re)loads them raises #GP(0) when not
  * (SDM Vol 3 §4.4.1). */
@@ -90,5 +105,127 @@ bool cpu_pae_pdptes_valid(struct cpu *c, u64 cr3);
  * returns false when lin is not mapped (w->err tells why). */
 struct pg_walk;
 bool cpu_debug_walk(struct cpu *c, u64 lin, struct pg_walk *w);
+
+/* ---- The inline hit path (issue 9) ---------------------------------------
+ *
+ * The common data access -- 64-bit mode, a flat segment (or FS/GS with its
+ * base), one page, a TLB hit with the right permission bit, no watchpoints,
+ * no alignment check due -- costs a few compares and a load or store.  It is
+ * the same decision cpu_read/cpu_write make (cpu/mem.c) taken inline; for
+ * anything else (other modes, a page split, a miss, #GP/#AC/#PF to raise,
+ * MMIO, a code page under write protection, which has no fast write bit)
+ * mem_fast_host() answers NULL and the caller takes the full path, which
+ * rechecks everything from the start.
+ */
+
+/* PG_PERM(class, kind) of mmu/paging.h, spelled out (mem.c checks they
+ * agree): classes user 0, supervisor+AC 1, supervisor 2; kinds read 0,
+ * write 1. */
+static inline unsigned mem_fast_perm(const struct cpu *c, unsigned write)
+{
+	unsigned cls = c->cpl == 3 ? 0 : (c->rflags & FL_AC) ? 1 : 2;
+	return 1u << (cls * 3 + write);
+}
+
+static inline u8 *mem_fast_host(struct cpu *c, enum sreg s, u64 off, unsigned size, unsigned write)
+{
+	u64 lin = off, pcid;
+	struct tlb_entry *e;
+
+	if (unlikely(c->mode != CPU_MODE_LONG64 || c->watch_mem))
+		return NULL;
+	if (unlikely(s >= SEG_FS))
+		lin += c->seg[s].base;
+	/* Canonical (Vol 1 §3.3.7.1); the last byte is on the same page. */
+	if (unlikely((u64)((s64)(lin << 16) >> 16) != lin || (lin & 0xfff) + size > 4096))
+		return NULL;
+	/* #AC would be due: the full path raises it. */
+	if (unlikely(lin & (size - 1)) && (c->cr0 & CR0_AM) && (c->rflags & FL_AC) && c->cpl == 3)
+		return NULL;
+	pcid = (c->cr4 & CR4_PCIDE) ? (c->cr3 & 0xfff) : 0;
+	e = tlb_lookup(c->tlb, lin, pcid, mem_fast_perm(c, write));
+	return likely(e) ? e->host + (lin & 0xfff) : NULL;
+}
+
+/* Sized host loads/stores (sizes 1, 2, 4, 8) the compiler turns into one
+ * move each. */
+static inline u64 mem_host_load(const u8 *h, unsigned size)
+{
+	u8 b;
+	u16 w;
+	u32 d;
+	u64 q;
+
+	switch (size) {
+	case 1: memcpy(&b, h, 1); return b;
+	case 2: memcpy(&w, h, 2); return w;
+	case 4: memcpy(&d, h, 4); return d;
+	default: memcpy(&q, h, 8); return q;
+	}
+}
+
+static inline void mem_host_store(u8 *h, unsigned size, u64 v)
+{
+	u8 b = (u8)v;
+	u16 w = (u16)v;
+	u32 d = (u32)v;
+
+	switch (size) {
+	case 1: memcpy(h, &b, 1); break;
+	case 2: memcpy(h, &w, 2); break;
+	case 4: memcpy(h, &d, 4); break;
+	default: memcpy(h, &v, 8); break;
+	}
+}
+
+/* cpu_read / cpu_rmw_read / cpu_write with the hit path inline. */
+static inline u64 cpu_read_fast(struct cpu *c, enum sreg s, u64 off, unsigned size)
+{
+	u8 *h = mem_fast_host(c, s, off, size, 0);
+	return likely(h) ? mem_host_load(h, size) : cpu_read(c, s, off, size);
+}
+
+static inline u64 cpu_rmw_read_fast(struct cpu *c, enum sreg s, u64 off, unsigned size)
+{
+	u8 *h = mem_fast_host(c, s, off, size, 1);
+	return likely(h) ? mem_host_load(h, size) : cpu_rmw_read(c, s, off, size);
+}
+
+static inline void cpu_write_fast(struct cpu *c, enum sreg s, u64 off, unsigned size, u64 v)
+{
+	u8 *h = mem_fast_host(c, s, off, size, 1);
+	if (likely(h))
+		mem_host_store(h, size, v);
+	else
+		cpu_write(c, s, off, size, v);
+}
+
+/* PUSH/POP of the 64-bit stack (SDM Vol 1 §6.2) with the hit path inline;
+ * other stack sizes take cpu_push/cpu_pop. */
+static inline void cpu_push_fast(struct cpu *c, unsigned size, u64 v)
+{
+	u64 sp = c->gpr[RSP] - size;
+	u8 *h;
+
+	if (likely(c->stack_size == 8) && (h = mem_fast_host(c, SEG_SS, sp, size, 1))) {
+		mem_host_store(h, size, v);
+		c->gpr[RSP] = sp;
+		return;
+	}
+	cpu_push(c, size, v);
+}
+
+static inline u64 cpu_pop_fast(struct cpu *c, unsigned size)
+{
+	u64 sp = c->gpr[RSP], v;
+	u8 *h;
+
+	if (likely(c->stack_size == 8) && (h = mem_fast_host(c, SEG_SS, sp, size, 0))) {
+		v = mem_host_load(h, size);
+		c->gpr[RSP] = sp + size;
+		return v;
+	}
+	return cpu_pop(c, size);
+}
 
 #endif

@@ -11,9 +11,13 @@
 #include "cpu/cpu.h"
 #include "cpu/insn.h"
 #include "cpu/mem.h"
+#include "cpu/operand.h"
 #include "lib/err.h"
 
 #define IMM_SX 1 /* cpu/operands.def: sign-extend the immediate to the operand size */
+
+/* insn_opnd_size_slow() and insn_resolve() live in cpu/decode.c: the
+ * decoder is also linked alone (tests/decodecheck.mk). */
 
 static const struct opnd_desc *desc(const struct insn *i, int n)
 {
@@ -21,27 +25,6 @@ static const struct opnd_desc *desc(const struct insn *i, int n)
 	if (n < 0 || n >= f->nopnd)
 		panic("%s has no operand %d", f->name, n);
 	return &f->opnd[n];
-}
-
-/* Sizes of SDM Vol 2 Appendix A.2.2, in bytes, for this instruction. */
-unsigned insn_opnd_size(const struct insn *i, int n)
-{
-	const struct opnd_desc *o = desc(i, n);
-
-	switch (o->size) {
-	case OS_b: return 1;
-	case OS_w: return 2;
-	case OS_d: return 4;
-	case OS_q: return 8;
-	case OS_v: return i->osize;
-	case OS_z: return i->osize == 2 ? 2 : 4;
-	case OS_y: return i->osize == 8 ? 8 : 4;
-	case OS_p: return i->osize + 2;		  /* offset + 16-bit selector */
-	case OS_s: return i->osize == 8 ? 10 : 6; /* pseudo-descriptor (rows are F64) */
-	case OS_a: return 2 * i->osize;
-	case OS_dq: return 16;
-	default: return 0;
-	}
 }
 
 /*
@@ -71,11 +54,13 @@ static u64 string_off(struct cpu *c, const struct insn *i, int reg)
 /* The fixed-register operand sizes may be v/z: resolve like any other. */
 static unsigned size_of(const struct insn *i, int n)
 {
-	return insn_opnd_size(i, n);
+	return insn_opnd_size_slow(i, n);
 }
 
 u64 opnd_read(struct cpu *c, const struct insn *i, int n)
 {
+	if (i->opr[n] != OPR_SLOW) /* resolved at decode time (operand.h) */
+		return opnd_load(c, i, n);
 	const struct opnd_desc *o = desc(i, n);
 	unsigned sz = size_of(i, n);
 	bool rex = i->rex != 0;
@@ -133,6 +118,8 @@ u64 opnd_read(struct cpu *c, const struct insn *i, int n)
 /* Read with write intent: a fault on a memory operand is a write fault. */
 u64 opnd_read_rmw(struct cpu *c, const struct insn *i, int n)
 {
+	if (i->opr[n] == OPR_GPR || i->opr[n] == OPR_MEM)
+		return opnd_load_rmw(c, i, n);
 	const struct opnd_desc *o = desc(i, n);
 	unsigned sz = size_of(i, n);
 
@@ -147,6 +134,10 @@ u64 opnd_read_rmw(struct cpu *c, const struct insn *i, int n)
 
 void opnd_write(struct cpu *c, const struct insn *i, int n, u64 v)
 {
+	if (i->opr[n] == OPR_GPR || i->opr[n] == OPR_MEM) {
+		opnd_store(c, i, n, v);
+		return;
+	}
 	const struct opnd_desc *o = desc(i, n);
 	unsigned sz = size_of(i, n);
 	bool rex = i->rex != 0;

@@ -86,4 +86,9 @@ const char *cpu_msr_name(u32 index);
  * CLTS, the hypervisor's emulation); raises #GP(0) for invalid values. */
 void cpu_write_cr(struct cpu *c, int cr, u64 v);
 
+/* The m16:16/32/64 operand of far JMP/CALL and LDS/LES/LFS/LGS/LSS:
+ * the offset (operand size) first, then the selector (exec_far.c). */
+struct insn;
+void cpu_read_farptr(struct cpu *c, const struct insn *i, u16 *sel, u64 *off);
+
 #endif

@@ -38,6 +38,10 @@ int board_init(struct board *b, u64 ram_size, struct trace *t, struct err *e)
 	b->trace = t;
 	b->ns_per_insn = 1;
 	b->ncpus = 1;
+	/* A20 starts enabled: multiboot loaders and our BIOS expect it on, and
+	 * the CPU does not mask address bit 20 yet.  The i8042 output port and
+	 * port 0x92 can turn it off. */
+	b->a20_enabled = true;
 	return bus_init(&b->bus, ram_size, t, e);
 }
 

@@ -44,7 +44,7 @@ struct device_type {
 
 #define DEVICE_REGISTER(sym, nm, lvl, initfn)                                                      \
 	static const struct device_type sym                                                        \
-		__attribute__((used, section("vmlab_devices"), aligned(8))) = { nm, lvl, initfn }
+	    __attribute__((used, section("vmlab_devices"), aligned(8))) = {nm, lvl, initfn}
 
 /* Why the machine wants the run loop to stop. */
 enum board_stop {
@@ -64,7 +64,7 @@ struct vtimer {
 	struct vtimer *next;
 };
 
-#define BOARD_MAX_DEVICES 32
+#define BOARD_MAX_DEVICES  32
 #define BOARD_SERIAL_PORTS 4
 
 struct board {

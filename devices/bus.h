@@ -41,12 +41,12 @@ struct bus_range {
 	const struct io_ops *ops; /* MMIO and port ranges */
 	void *dev;
 	u64 ram_offset; /* RAM/ROM: offset in bus->ram or in rom_data */
-	u8 *host;       /* RAM/ROM: host address of the first byte */
+	u8 *host;	/* RAM/ROM: host address of the first byte */
 	const char *name;
 	u64 reads, writes; /* access counters */
 };
 
-#define BUS_MAX_RANGES 64
+#define BUS_MAX_RANGES	    64
 #define BUS_MAX_PORT_RANGES 128
 
 struct bus {
@@ -64,7 +64,7 @@ struct bus {
 	int npio;
 
 	u64 unclaimed_mem, unclaimed_pio; /* counters */
-	bool log_unclaimed;               /* also report them as trace events */
+	bool log_unclaimed;		  /* also report them as trace events */
 	struct trace *trace;
 
 	/* Called after any write that reaches RAM through the bus slow path or

@@ -48,13 +48,25 @@
 #include <string.h>
 
 #define NS_PER_SEC 1000000000ULL
-#define UIP_NS     244000ULL /* UIP lead time before an update (datasheet) */
+#define UIP_NS	   244000ULL /* UIP lead time before an update (datasheet) */
 
 enum {
-	RTC_SEC = 0x00, RTC_SEC_ALARM = 0x01, RTC_MIN = 0x02, RTC_MIN_ALARM = 0x03,
-	RTC_HOUR = 0x04, RTC_HOUR_ALARM = 0x05, RTC_WDAY = 0x06, RTC_MDAY = 0x07,
-	RTC_MONTH = 0x08, RTC_YEAR = 0x09, RTC_REG_A = 0x0a, RTC_REG_B = 0x0b,
-	RTC_REG_C = 0x0c, RTC_REG_D = 0x0d, CMOS_SHUTDOWN = 0x0f, CMOS_EQUIPMENT = 0x14,
+	RTC_SEC = 0x00,
+	RTC_SEC_ALARM = 0x01,
+	RTC_MIN = 0x02,
+	RTC_MIN_ALARM = 0x03,
+	RTC_HOUR = 0x04,
+	RTC_HOUR_ALARM = 0x05,
+	RTC_WDAY = 0x06,
+	RTC_MDAY = 0x07,
+	RTC_MONTH = 0x08,
+	RTC_YEAR = 0x09,
+	RTC_REG_A = 0x0a,
+	RTC_REG_B = 0x0b,
+	RTC_REG_C = 0x0c,
+	RTC_REG_D = 0x0d,
+	CMOS_SHUTDOWN = 0x0f,
+	CMOS_EQUIPMENT = 0x14,
 	CMOS_CENTURY = 0x32,
 };
 
@@ -85,7 +97,7 @@ struct cmos {
 	bool nmi_masked;
 	u64 next_update_ns; /* virtual time of the next update cycle */
 	u64 pf_epoch_ns;    /* periodic interrupts count from here */
-	u64 pf_seen;        /* periodic ticks already folded into PF */
+	u64 pf_seen;	    /* periodic ticks already folded into PF */
 	bool irq_level;
 	struct vtimer timer;
 };
@@ -103,7 +115,7 @@ static bool leap(int y)
 
 static int month_days(int y, int m)
 {
-	static const u8 days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const u8 days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (m < 1 || m > 12)
 		return 31;
@@ -238,9 +250,8 @@ static void time_add(struct rtc_time *t, u64 secs)
 /* Alarm bytes match when equal or "don't care" (top two bits set). */
 static bool alarm_match(const struct cmos *s)
 {
-	static const u8 pair[3][2] = { { RTC_SEC_ALARM, RTC_SEC },
-				       { RTC_MIN_ALARM, RTC_MIN },
-				       { RTC_HOUR_ALARM, RTC_HOUR } };
+	static const u8 pair[3][2] = {
+	    {RTC_SEC_ALARM, RTC_SEC}, {RTC_MIN_ALARM, RTC_MIN}, {RTC_HOUR_ALARM, RTC_HOUR}};
 
 	for (int i = 0; i < 3; i++) {
 		u8 a = s->ram[pair[i][0]];
@@ -398,10 +409,8 @@ static u8 cmos_reg_read(struct cmos *s, u8 idx)
 		cmos_update_irq(s);
 		cmos_arm(s);
 		return v;
-	case RTC_REG_D:
-		return D_VRT;
-	default:
-		return s->ram[idx];
+	case RTC_REG_D: return D_VRT;
+	default: return s->ram[idx];
 	}
 }
 
@@ -443,11 +452,8 @@ static void cmos_reg_write(struct cmos *s, u8 idx, u8 v)
 		break;
 	}
 	case RTC_REG_C:
-	case RTC_REG_D:
-		break; /* read-only */
-	default:
-		s->ram[idx] = v;
-		break;
+	case RTC_REG_D: break; /* read-only */
+	default: s->ram[idx] = v; break;
 	}
 	cmos_update_irq(s);
 	cmos_arm(s);
@@ -474,8 +480,8 @@ static void cmos_write(void *dev, u64 off, u64 v, unsigned size)
 	cmos_reg_write(s, s->index, (u8)v);
 }
 
-static const struct io_ops cmos_io = { .name = "cmos-rtc", .read = cmos_read,
-				       .write = cmos_write, .min = 1, .max = 1 };
+static const struct io_ops cmos_io = {
+    .name = "cmos-rtc", .read = cmos_read, .write = cmos_write, .min = 1, .max = 1};
 
 /* ---- public helpers ------------------------------------------------------------ */
 
@@ -557,7 +563,7 @@ static void cmos_fill_config(struct cmos *s)
 	/* 0x5F: number of CPUs - 1 (the QEMU/SeaBIOS convention). */
 	s->ram[0x5f] = (u8)(s->board->ncpus > 0 ? s->board->ncpus - 1 : 0);
 	s->ram[CMOS_SHUTDOWN] = 0x00; /* normal POST on reset */
-	s->ram[0x10] = 0x00;          /* no floppy drives */
+	s->ram[0x10] = 0x00;	      /* no floppy drives */
 	/* Equipment byte: bit 1 math coprocessor, bits 5-4 = 00 (EGA/VGA),
 	 * bits 7-6/0 no floppies. */
 	s->ram[CMOS_EQUIPMENT] = 0x02;
@@ -604,9 +610,8 @@ static void cmos_destroy(void *dev)
 	free(dev);
 }
 
-static const struct device_ops cmos_dev_ops = { .reset = cmos_reset,
-						.describe = cmos_describe,
-						.destroy = cmos_destroy };
+static const struct device_ops cmos_dev_ops = {
+    .reset = cmos_reset, .describe = cmos_describe, .destroy = cmos_destroy};
 
 /* Deterministic start: 2026-01-01 00:00:00 UTC. */
 #define CMOS_START_UNIX 1767225600LL

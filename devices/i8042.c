@@ -48,23 +48,23 @@
 #include <string.h>
 
 /* Status register */
-#define ST_OBF  BIT(0)
-#define ST_SYS  BIT(2)
-#define ST_A2   BIT(3)
-#define ST_INH  BIT(4)
+#define ST_OBF	BIT(0)
+#define ST_SYS	BIT(2)
+#define ST_A2	BIT(3)
+#define ST_INH	BIT(4)
 #define ST_AUXB BIT(5)
 /* Command byte */
-#define CB_KBD_INT  BIT(0)
-#define CB_AUX_INT  BIT(1)
-#define CB_SYS      BIT(2)
-#define CB_KBD_DIS  BIT(4)
-#define CB_AUX_DIS  BIT(5)
-#define CB_XLAT     BIT(6)
-#define CB_DEFAULT  (CB_KBD_INT | CB_SYS | CB_XLAT)
+#define CB_KBD_INT BIT(0)
+#define CB_AUX_INT BIT(1)
+#define CB_SYS	   BIT(2)
+#define CB_KBD_DIS BIT(4)
+#define CB_AUX_DIS BIT(5)
+#define CB_XLAT	   BIT(6)
+#define CB_DEFAULT (CB_KBD_INT | CB_SYS | CB_XLAT)
 /* Output port */
 #define OP_RESET_N BIT(0)
-#define OP_A20     BIT(1)
-#define OP_OBF     BIT(4)
+#define OP_A20	   BIT(1)
+#define OP_OBF	   BIT(4)
 #define OP_AUX_OBF BIT(5)
 
 #define KBC_IRQ_KBD 1
@@ -85,22 +85,22 @@ struct kbc {
 	u8 ram[32]; /* ram[0] is the command byte */
 	u8 outport;
 	bool a2;
-	u8 pending;            /* controller command waiting for its data byte */
-	u8 ob;                 /* output buffer */
+	u8 pending; /* controller command waiting for its data byte */
+	u8 ob;	    /* output buffer */
 	bool obf, ob_aux;
-	bool irq1, irq12;      /* current line levels */
+	bool irq1, irq12; /* current line levels */
 	struct queue ctl, kbd, aux;
 
 	/* The keyboard */
-	u8 kbd_pending;        /* 0xED, 0xF0 or 0xF3 waiting for its argument */
+	u8 kbd_pending; /* 0xED, 0xF0 or 0xF3 waiting for its argument */
 	bool kbd_scanning;
 	u8 kbd_set, kbd_leds, kbd_typematic;
 	/* The mouse */
-	u8 aux_pending;        /* 0xE8 or 0xF3 waiting for its argument */
+	u8 aux_pending; /* 0xE8 or 0xF3 waiting for its argument */
 	bool aux_reporting;
 	u8 aux_rate, aux_res, aux_scaling;
 
-	u64 resets;            /* reset requests seen (for describe) */
+	u64 resets; /* reset requests seen (for describe) */
 };
 
 /* ---- queues and the output buffer ------------------------------------------- */
@@ -238,7 +238,7 @@ static void kbd_write(struct kbc *k, u8 v)
 			if (v == 0) {
 				/* Report the set; the controller translates
 				 * 1/2/3 to 0x43/0x41/0x3F when XLAT is on. */
-				static const u8 xl[4] = { 0, 0x43, 0x41, 0x3f };
+				static const u8 xl[4] = {0, 0x43, 0x41, 0x3f};
 				kbd_reply(k, 0xfa);
 				kbd_reply(k, xlat ? xl[k->kbd_set] : k->kbd_set);
 			} else if (v <= 3) {
@@ -257,9 +257,7 @@ static void kbd_write(struct kbc *k, u8 v)
 		k->kbd_pending = v;
 		kbd_reply(k, 0xfa);
 		break;
-	case 0xee: /* Echo: answers 0xEE, no acknowledge */
-		kbd_reply(k, 0xee);
-		break;
+	case 0xee: /* Echo: answers 0xEE, no acknowledge */ kbd_reply(k, 0xee); break;
 	case 0xf2: /* Read ID: 0xAB 0x83, the 0x83 translated to 0x41 */
 		kbd_reply(k, 0xfa);
 		kbd_reply(k, 0xab);
@@ -390,20 +388,20 @@ static void kbc_command(struct kbc *k, u8 v)
 		return;
 	}
 	switch (v) {
-	case 0xa7: k->ram[0] |= CB_AUX_DIS; break;  /* Disable auxiliary port */
-	case 0xa8: k->ram[0] &= ~CB_AUX_DIS; break; /* Enable auxiliary port */
+	case 0xa7: k->ram[0] |= CB_AUX_DIS; break;     /* Disable auxiliary port */
+	case 0xa8: k->ram[0] &= ~CB_AUX_DIS; break;    /* Enable auxiliary port */
 	case 0xa9: ctl_reply(k, 0x00, SRC_KBD); break; /* Test aux port: no error */
-	case 0xaa:                                  /* Self-test: 0x55 = passed */
+	case 0xaa:				       /* Self-test: 0x55 = passed */
 		k->ram[0] |= CB_SYS;
 		ctl_reply(k, 0x55, SRC_KBD);
 		break;
 	case 0xab: ctl_reply(k, 0x00, SRC_KBD); break; /* Test keyboard port */
-	case 0xad: k->ram[0] |= CB_KBD_DIS; break;  /* Disable keyboard */
-	case 0xae: k->ram[0] &= ~CB_KBD_DIS; break; /* Enable keyboard */
+	case 0xad: k->ram[0] |= CB_KBD_DIS; break;     /* Disable keyboard */
+	case 0xae: k->ram[0] &= ~CB_KBD_DIS; break;    /* Enable keyboard */
 	case 0xd0: ctl_reply(k, kbc_read_outport(k), SRC_KBD); break;
 	case 0xdd: k->board->a20_enabled = false; break; /* A20 off (some KBCs) */
-	case 0xdf: k->board->a20_enabled = true; break;  /* A20 on */
-	case 0xe0: ctl_reply(k, 0x00, SRC_KBD); break;   /* Read test inputs */
+	case 0xdf: k->board->a20_enabled = true; break;	 /* A20 on */
+	case 0xe0: ctl_reply(k, 0x00, SRC_KBD); break;	 /* Read test inputs */
 	default: break; /* unknown: ignored, as the 8042 firmware does */
 	}
 	kbc_update_irq(k);
@@ -418,7 +416,7 @@ static void kbc_data(struct kbc *k, u8 v)
 	if (cmd >= 0x60 && cmd <= 0x7f) {
 		k->ram[cmd & 0x1f] = v;
 		kbc_update_irq(k); /* interrupt enables may have changed */
-		kbc_refill(k);     /* ... and port disables */
+		kbc_refill(k);	   /* ... and port disables */
 		return;
 	}
 	switch (cmd) {
@@ -472,10 +470,10 @@ static void kbc_data_write(void *dev, u64 off, u64 v, unsigned size)
 	kbc_data(k, (u8)v);
 }
 
-static const struct io_ops kbc_data_io = { .name = "i8042", .read = kbc_data_read,
-					   .write = kbc_data_write, .min = 1, .max = 1 };
-static const struct io_ops kbc_cmd_io = { .name = "i8042", .read = kbc_status_read,
-					  .write = kbc_command_write, .min = 1, .max = 1 };
+static const struct io_ops kbc_data_io = {
+    .name = "i8042", .read = kbc_data_read, .write = kbc_data_write, .min = 1, .max = 1};
+static const struct io_ops kbc_cmd_io = {
+    .name = "i8042", .read = kbc_status_read, .write = kbc_command_write, .min = 1, .max = 1};
 
 /* ---- host input ------------------------------------------------------------------ */
 
@@ -505,30 +503,30 @@ static struct keymap ascii_key(char ch)
 	const char *p;
 
 	if (ch == 0)
-		return (struct keymap){ 0, false };
+		return (struct keymap){0, false};
 	if ((p = strchr(row1, ch)))
-		return (struct keymap){ (u8)(0x02 + (p - row1)), false };
+		return (struct keymap){(u8)(0x02 + (p - row1)), false};
 	if ((p = strchr(row1s, ch)))
-		return (struct keymap){ (u8)(0x02 + (p - row1s)), true };
+		return (struct keymap){(u8)(0x02 + (p - row1s)), true};
 	if ((p = strchr(q, ch)))
-		return (struct keymap){ (u8)(0x10 + (p - q)), false };
+		return (struct keymap){(u8)(0x10 + (p - q)), false};
 	if ((p = strchr(qs, ch)))
-		return (struct keymap){ (u8)(0x10 + (p - qs)), true };
+		return (struct keymap){(u8)(0x10 + (p - qs)), true};
 	if ((p = strchr(a, ch)))
-		return (struct keymap){ (u8)(0x1e + (p - a)), false };
+		return (struct keymap){(u8)(0x1e + (p - a)), false};
 	if ((p = strchr(as, ch)))
-		return (struct keymap){ (u8)(0x1e + (p - as)), true };
+		return (struct keymap){(u8)(0x1e + (p - as)), true};
 	if ((p = strchr(z, ch)))
-		return (struct keymap){ (u8)(0x2b + (p - z)), false };
+		return (struct keymap){(u8)(0x2b + (p - z)), false};
 	if ((p = strchr(zs, ch)))
-		return (struct keymap){ (u8)(0x2b + (p - zs)), true };
+		return (struct keymap){(u8)(0x2b + (p - zs)), true};
 	switch (ch) {
-	case ' ': return (struct keymap){ 0x39, false };
-	case '\n': return (struct keymap){ 0x1c, false };
-	case '\t': return (struct keymap){ 0x0f, false };
-	case '\b': return (struct keymap){ 0x0e, false };
-	case 0x1b: return (struct keymap){ 0x01, false };
-	default: return (struct keymap){ 0, false };
+	case ' ': return (struct keymap){0x39, false};
+	case '\n': return (struct keymap){0x1c, false};
+	case '\t': return (struct keymap){0x0f, false};
+	case '\b': return (struct keymap){0x0e, false};
+	case 0x1b: return (struct keymap){0x01, false};
+	default: return (struct keymap){0, false};
 	}
 }
 
@@ -594,9 +592,8 @@ static void kbc_destroy(void *dev)
 	free(dev);
 }
 
-static const struct device_ops kbc_dev_ops = { .reset = kbc_reset,
-					       .describe = kbc_describe,
-					       .destroy = kbc_destroy };
+static const struct device_ops kbc_dev_ops = {
+    .reset = kbc_reset, .describe = kbc_describe, .destroy = kbc_destroy};
 
 static int kbc_init(struct board *b, struct err *e)
 {

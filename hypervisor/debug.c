@@ -108,8 +108,8 @@ int vm_debug_read(struct vm *vm, int cpu, enum dbg_space sp, u64 addr, void *buf
 	return access_mem(vm, cpu, sp, addr, buf, len, false, e);
 }
 
-int vm_debug_write(struct vm *vm, int cpu, enum dbg_space sp, u64 addr, const void *buf,
-		   size_t len, struct err *e)
+int vm_debug_write(struct vm *vm, int cpu, enum dbg_space sp, u64 addr, const void *buf, size_t len,
+		   struct err *e)
 {
 	return access_mem(vm, cpu, sp, addr, (u8 *)buf, len, true, e);
 }
@@ -139,9 +139,12 @@ static void trace_sink_event(void *opaque, const struct trace_event *ev);
 static void update_sink(struct vm *vm)
 {
 	static const u64 kinds[DBG_EV_COUNT] = {
-	    [DBG_EV_MODE] = BIT(TRACE_MODE),	       [DBG_EV_VECTOR] = BIT(TRACE_INT) | BIT(TRACE_EXC),
-	    [DBG_EV_PORT] = BIT(TRACE_IO),	       [DBG_EV_CR] = BIT(TRACE_CR),
-	    [DBG_EV_MSR] = BIT(TRACE_MSR),	       [DBG_EV_TRIPLE] = BIT(TRACE_SHUTDOWN),
+	    [DBG_EV_MODE] = BIT(TRACE_MODE),
+	    [DBG_EV_VECTOR] = BIT(TRACE_INT) | BIT(TRACE_EXC),
+	    [DBG_EV_PORT] = BIT(TRACE_IO),
+	    [DBG_EV_CR] = BIT(TRACE_CR),
+	    [DBG_EV_MSR] = BIT(TRACE_MSR),
+	    [DBG_EV_TRIPLE] = BIT(TRACE_SHUTDOWN),
 	    [DBG_EV_MAGIC] = 0,
 	};
 	struct vm_debug *d = &vm->debug;
@@ -211,8 +214,12 @@ int dbg_watch_add(struct vm *vm, enum dbg_space sp, u64 addr, u64 len, enum dbg_
 
 		if (w->id)
 			continue;
-		*w = (struct dbg_watchpoint){.id = new_id(vm), .space = sp == DBG_PHYS ? DBG_PHYS : DBG_VIRT,
-					     .addr = addr, .len = len, .access = acc, .enabled = true};
+		*w = (struct dbg_watchpoint){.id = new_id(vm),
+					     .space = sp == DBG_PHYS ? DBG_PHYS : DBG_VIRT,
+					     .addr = addr,
+					     .len = len,
+					     .access = acc,
+					     .enabled = true};
 		rearm(vm);
 		return w->id;
 	}
@@ -232,8 +239,8 @@ int dbg_event_add(struct vm *vm, enum dbg_event ev, u64 arg, bool any_arg, struc
 
 		if (b->id)
 			continue;
-		*b = (struct dbg_event_break){.id = new_id(vm), .event = ev, .arg = arg,
-					      .any_arg = any_arg, .enabled = true};
+		*b = (struct dbg_event_break){
+		    .id = new_id(vm), .event = ev, .arg = arg, .any_arg = any_arg, .enabled = true};
 		rearm(vm);
 		return b->id;
 	}
@@ -340,7 +347,8 @@ static bool hook_before_insn(void *opaque, struct cpu *c)
 
 		if (!b->id || !b->enabled || !bp_matches(vm, c, b))
 			continue;
-		if (b->cond[0] && d->cond_eval && !d->cond_eval(d->cond_opaque, vm, c->index, b->cond))
+		if (b->cond[0] && d->cond_eval &&
+		    !d->cond_eval(d->cond_opaque, vm, c->index, b->cond))
 			continue;
 		b->hits++;
 		st = record(vm, c, VM_STOPPED_BREAKPOINT, b->id);
@@ -358,7 +366,8 @@ static bool hook_before_insn(void *opaque, struct cpu *c)
 		if (!b->id || !b->enabled || b->event != DBG_EV_MAGIC)
 			continue;
 		/* xchg bx, bx = 66 87 DB in 32/64-bit code, 87 DB in 16-bit. */
-		if (vm_debug_read(vm, c->index, DBG_LINEAR, c->seg[SEG_CS].base + c->rip, op, 2, NULL) ||
+		if (vm_debug_read(vm, c->index, DBG_LINEAR, c->seg[SEG_CS].base + c->rip, op, 2,
+				  NULL) ||
 		    (op[0] == 0x66 && vm_debug_read(vm, c->index, DBG_LINEAR,
 						    c->seg[SEG_CS].base + c->rip + 1, op, 2, NULL)))
 			continue;
@@ -374,8 +383,7 @@ static bool hook_before_insn(void *opaque, struct cpu *c)
 	return false;
 }
 
-static void hook_mem_watch(void *opaque, struct cpu *c, u64 lin, u64 pa, unsigned size,
-			   bool write)
+static void hook_mem_watch(void *opaque, struct cpu *c, u64 lin, u64 pa, unsigned size, bool write)
 {
 	struct vm *vm = opaque;
 	struct vm_debug *d = &vm->debug;
@@ -394,8 +402,9 @@ static void hook_mem_watch(void *opaque, struct cpu *c, u64 lin, u64 pa, unsigne
 		w->hits++;
 		st = record(vm, c, VM_STOPPED_WATCHPOINT, w->id);
 		st->addr = a;
-		snprintf(st->why, sizeof(st->why), "watchpoint %d: %s of %u byte%s at 0x%llx by 0x%llx",
-			 w->id, write ? "write" : "read", size, size == 1 ? "" : "s",
+		snprintf(st->why, sizeof(st->why),
+			 "watchpoint %d: %s of %u byte%s at 0x%llx by 0x%llx", w->id,
+			 write ? "write" : "read", size, size == 1 ? "" : "s",
 			 (unsigned long long)a, (unsigned long long)c->insn_rip);
 		return;
 	}
@@ -440,14 +449,16 @@ static void trace_sink_event(void *opaque, const struct trace_event *ev)
 		case DBG_EV_PORT:
 			if (ev->kind != TRACE_IO)
 				continue;
-			snprintf(what, sizeof(what), "port 0x%llx %s 0x%llx", (unsigned long long)arg,
-				 ev->a[3] ? "out" : "in", (unsigned long long)ev->a[1]);
+			snprintf(what, sizeof(what), "port 0x%llx %s 0x%llx",
+				 (unsigned long long)arg, ev->a[3] ? "out" : "in",
+				 (unsigned long long)ev->a[1]);
 			break;
 		case DBG_EV_CR:
 			if (ev->kind != TRACE_CR)
 				continue;
-			snprintf(what, sizeof(what), "cr%llu 0x%llx -> 0x%llx", (unsigned long long)arg,
-				 (unsigned long long)ev->a[1], (unsigned long long)ev->a[2]);
+			snprintf(what, sizeof(what), "cr%llu 0x%llx -> 0x%llx",
+				 (unsigned long long)arg, (unsigned long long)ev->a[1],
+				 (unsigned long long)ev->a[2]);
 			break;
 		case DBG_EV_MSR:
 			if (ev->kind != TRACE_MSR)

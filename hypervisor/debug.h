@@ -78,9 +78,9 @@ struct vm_stop {
 	enum vm_stop_kind kind;
 	int cpu;
 	int id;
-	u64 addr;        /* watchpoint: the accessed address */
+	u64 addr;	 /* watchpoint: the accessed address */
 	int exit_status; /* VM_STOPPED_EXITED: vmlab's exit status */
-	char why[256];   /* one readable line */
+	char why[256];	 /* one readable line */
 };
 
 struct vm_debug {
@@ -99,8 +99,8 @@ struct vm_debug {
 	 * NULL: conditions are ignored (always true). */
 	bool (*cond_eval)(void *opaque, struct vm *vm, int cpu, const char *cond);
 	void *cond_opaque;
-	int sink;          /* our trace sink for event breaks, -1 before the first */
-	u64 resume_skip;   /* bit per CPU: ignore a breakpoint at resume_rip once */
+	int sink;	 /* our trace sink for event breaks, -1 before the first */
+	u64 resume_skip; /* bit per CPU: ignore a breakpoint at resume_rip once */
 	u64 resume_rip[64];
 };
 
@@ -111,8 +111,8 @@ struct vm_debug {
 int vm_debug_read(struct vm *vm, int cpu, enum dbg_space sp, u64 addr, void *buf, size_t len,
 		  struct err *e);
 /* Write guest RAM (the gdb stub's M packet); same rules. */
-int vm_debug_write(struct vm *vm, int cpu, enum dbg_space sp, u64 addr, const void *buf,
-		   size_t len, struct err *e);
+int vm_debug_write(struct vm *vm, int cpu, enum dbg_space sp, u64 addr, const void *buf, size_t len,
+		   struct err *e);
 /* Install the debugger's CPU hooks (before_insn, mem_watch) on c; vm.c
  * calls it for every CPU it creates.  They cost nothing until a breakpoint,
  * watchpoint or event break exists. */

@@ -17,6 +17,7 @@
  * the virtual-time budget, or a machine that can never wake up again.
  */
 #include "hypervisor/vm.h"
+#include "hypervisor/firmware.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,13 +144,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct chardev *com1, 
 		vm->booted_multiboot = true;
 		multiboot_setup_cpu(&vm->cpus[0], &vm->boot);
 	} else {
-		struct bus_range *r = bus_find(&b->bus, 0xfffffff0);
+		char bios[4096];
 
-		/* The firmware path: the BSP starts at F000:FFF0 = 0xFFFFFFF0, which
-		 * must be ROM (samples/firmware). */
-		if (!r || r->kind != BUS_ROM)
-			return err_set(e, "nothing to boot: give --kernel FILE (a multiboot "
-					  "kernel); booting from firmware is not there yet");
+		/* The firmware path (hypervisor/firmware.h): the BSP starts at
+		 * F000:FFF0 = 0xFFFFFFF0 in our BIOS ROM, which boots sector 0 of
+		 * the first IDE disk (--hda). */
+		if (firmware_locate(NULL, bios, sizeof(bios), e) || firmware_load(&b->bus, bios, e))
+			return -1;
 	}
 	return 0;
 }

@@ -25,7 +25,7 @@ typedef __int128 s128;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define likely(x)     __builtin_expect(!!(x), 1)
 #define unlikely(x)   __builtin_expect(!!(x), 0)
-#define UNUSED        __attribute__((unused))
+#define UNUSED	      __attribute__((unused))
 #define NORETURN      __attribute__((noreturn))
 #define PRINTF(f, a)  __attribute__((format(printf, f, a)))
 
@@ -34,8 +34,8 @@ typedef __int128 s128;
 #define GiB (1024ULL * MiB)
 
 /* Bit helpers named as the SDM draws register layouts: BIT(n), bits hi..lo. */
-#define BIT(n)            (1ULL << (n))
-#define BITS(v, hi, lo)   (((u64)(v) >> (lo)) & ((2ULL << ((hi) - (lo))) - 1))
+#define BIT(n)		(1ULL << (n))
+#define BITS(v, hi, lo) (((u64)(v) >> (lo)) & ((2ULL << ((hi) - (lo))) - 1))
 
 /* A mask of the low `bytes` bytes (bytes = 1, 2, 4 or 8). */
 static inline u64 mask_of(unsigned bytes)

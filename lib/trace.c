@@ -60,8 +60,9 @@ int trace_parse_list(const char *list, u64 *mask, struct err *e)
 			}
 		}
 		if (!found && n > 0)
-			return err_set(e, "--trace: unknown event kind '%.*s' (try: mode,int,exc,io,...)",
-				       (int)n, p);
+			return err_set(
+			    e, "--trace: unknown event kind '%.*s' (try: mode,int,exc,io,...)",
+			    (int)n, p);
 		p += n;
 		if (*p == ',')
 			p++;

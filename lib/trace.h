@@ -25,10 +25,10 @@ extern const char *const trace_kind_name[TRACE_KIND_COUNT];
 
 struct trace_event {
 	enum trace_kind kind;
-	int cpu;          /* CPU index, -1 when not tied to a CPU */
-	u64 icount;       /* instructions retired machine-wide: virtual time */
-	u64 pc;           /* linear address of the current instruction, or 0 */
-	u64 a[4];         /* meaning per kind: see lib/trace.def */
+	int cpu;	  /* CPU index, -1 when not tied to a CPU */
+	u64 icount;	  /* instructions retired machine-wide: virtual time */
+	u64 pc;		  /* linear address of the current instruction, or 0 */
+	u64 a[4];	  /* meaning per kind: see lib/trace.def */
 	const char *text; /* optional detail, may be NULL; valid during the call */
 };
 
@@ -45,7 +45,7 @@ struct trace {
 	u64 count[TRACE_KIND_COUNT];
 	int nsinks;
 	struct trace_sink sinks[TRACE_MAX_SINKS];
-	u64 *icount;  /* points at the machine's retired-instruction counter */
+	u64 *icount; /* points at the machine's retired-instruction counter */
 };
 
 void trace_init(struct trace *t);
@@ -73,7 +73,8 @@ static inline void trace_emit(struct trace *t, enum trace_kind k, int cpu, u64 p
 		return;
 	t->count[k]++;
 	if (t->enabled & BIT(k)) {
-		struct trace_event ev = { k, cpu, t->icount ? *t->icount : 0, pc, { a0, a1, a2, a3 }, text };
+		struct trace_event ev = {k,   cpu, t->icount ? *t->icount : 0, pc, {a0, a1, a2, a3},
+					 text};
 		trace_emit_slow(t, &ev);
 	}
 }

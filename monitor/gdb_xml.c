@@ -28,16 +28,16 @@
 
 /* Where a register's value lives. */
 enum reg_kind {
-	R_GPR,    /* c->gpr[idx] */
-	R_RIP,    /* c->rip */
-	R_EFLAGS, /* cpu_rflags() */
-	R_SEL,    /* c->seg[idx].sel */
-	R_FSBASE, /* c->seg[SEG_FS].base */
-	R_GSBASE, /* c->seg[SEG_GS].base */
-	R_KGSBASE,/* IA32_KERNEL_GS_BASE (SDM Vol 4 Table 2-2, MSR C000_0102H) */
-	R_CR,     /* c->cr<idx> */
-	R_EFER,   /* IA32_EFER */
-	R_X87,    /* no x87 unit: a constant (idx = value) */
+	R_GPR,	   /* c->gpr[idx] */
+	R_RIP,	   /* c->rip */
+	R_EFLAGS,  /* cpu_rflags() */
+	R_SEL,	   /* c->seg[idx].sel */
+	R_FSBASE,  /* c->seg[SEG_FS].base */
+	R_GSBASE,  /* c->seg[SEG_GS].base */
+	R_KGSBASE, /* IA32_KERNEL_GS_BASE (SDM Vol 4 Table 2-2, MSR C000_0102H) */
+	R_CR,	   /* c->cr<idx> */
+	R_EFER,	   /* IA32_EFER */
+	R_X87,	   /* no x87 unit: a constant (idx = value) */
 };
 
 struct gdb_reg {
@@ -50,54 +50,85 @@ struct gdb_reg {
 
 #define X87_REGS(ctl_type)                                                                         \
 	{"st0", 80, "i387_ext", R_X87, 0}, {"st1", 80, "i387_ext", R_X87, 0},                      \
-	{"st2", 80, "i387_ext", R_X87, 0}, {"st3", 80, "i387_ext", R_X87, 0},                      \
-	{"st4", 80, "i387_ext", R_X87, 0}, {"st5", 80, "i387_ext", R_X87, 0},                      \
-	{"st6", 80, "i387_ext", R_X87, 0}, {"st7", 80, "i387_ext", R_X87, 0},                      \
-	{"fctrl", 32, ctl_type, R_X87, 0x37f}, {"fstat", 32, ctl_type, R_X87, 0},                  \
-	{"ftag", 32, ctl_type, R_X87, 0xffff}, {"fiseg", 32, ctl_type, R_X87, 0},                  \
-	{"fioff", 32, ctl_type, R_X87, 0}, {"foseg", 32, ctl_type, R_X87, 0},                      \
-	{"fooff", 32, ctl_type, R_X87, 0}, {"fop", 32, ctl_type, R_X87, 0}
+	    {"st2", 80, "i387_ext", R_X87, 0}, {"st3", 80, "i387_ext", R_X87, 0},                  \
+	    {"st4", 80, "i387_ext", R_X87, 0}, {"st5", 80, "i387_ext", R_X87, 0},                  \
+	    {"st6", 80, "i387_ext", R_X87, 0}, {"st7", 80, "i387_ext", R_X87, 0},                  \
+	    {"fctrl", 32, ctl_type, R_X87, 0x37f}, {"fstat", 32, ctl_type, R_X87, 0},              \
+	    {"ftag", 32, ctl_type, R_X87, 0xffff}, {"fiseg", 32, ctl_type, R_X87, 0},              \
+	    {"fioff", 32, ctl_type, R_X87, 0}, {"foseg", 32, ctl_type, R_X87, 0},                  \
+	    {"fooff", 32, ctl_type, R_X87, 0},                                                     \
+	{                                                                                          \
+		"fop", 32, ctl_type, R_X87, 0                                                      \
+	}
 
 /* The x86-64 view: gdb's amd64 register order (rax rbx rcx rdx rsi rdi rbp
  * rsp, not the ModRM order). */
 static const struct gdb_reg regs64[] = {
-	{"rax", 64, "int64", R_GPR, RAX},   {"rbx", 64, "int64", R_GPR, RBX},
-	{"rcx", 64, "int64", R_GPR, RCX},   {"rdx", 64, "int64", R_GPR, RDX},
-	{"rsi", 64, "int64", R_GPR, RSI},   {"rdi", 64, "int64", R_GPR, RDI},
-	{"rbp", 64, "data_ptr", R_GPR, RBP}, {"rsp", 64, "data_ptr", R_GPR, RSP},
-	{"r8", 64, "int64", R_GPR, R8},     {"r9", 64, "int64", R_GPR, R9},
-	{"r10", 64, "int64", R_GPR, R10},   {"r11", 64, "int64", R_GPR, R11},
-	{"r12", 64, "int64", R_GPR, R12},   {"r13", 64, "int64", R_GPR, R13},
-	{"r14", 64, "int64", R_GPR, R14},   {"r15", 64, "int64", R_GPR, R15},
-	{"rip", 64, "code_ptr", R_RIP, 0},  {"eflags", 32, "vmlab_eflags", R_EFLAGS, 0},
-	{"cs", 32, "int32", R_SEL, SEG_CS}, {"ss", 32, "int32", R_SEL, SEG_SS},
-	{"ds", 32, "int32", R_SEL, SEG_DS}, {"es", 32, "int32", R_SEL, SEG_ES},
-	{"fs", 32, "int32", R_SEL, SEG_FS}, {"gs", 32, "int32", R_SEL, SEG_GS},
-	{"fs_base", 64, "int64", R_FSBASE, 0}, {"gs_base", 64, "int64", R_GSBASE, 0},
-	{"k_gs_base", 64, "int64", R_KGSBASE, 0},
-	{"cr0", 64, "vmlab_cr0", R_CR, 0},  {"cr2", 64, "int64", R_CR, 2},
-	{"cr3", 64, "int64", R_CR, 3},      {"cr4", 64, "vmlab_cr4", R_CR, 4},
-	{"cr8", 64, "int64", R_CR, 8},      {"efer", 64, "vmlab_efer", R_EFER, 0},
-	X87_REGS("int"),
+    {"rax", 64, "int64", R_GPR, RAX},
+    {"rbx", 64, "int64", R_GPR, RBX},
+    {"rcx", 64, "int64", R_GPR, RCX},
+    {"rdx", 64, "int64", R_GPR, RDX},
+    {"rsi", 64, "int64", R_GPR, RSI},
+    {"rdi", 64, "int64", R_GPR, RDI},
+    {"rbp", 64, "data_ptr", R_GPR, RBP},
+    {"rsp", 64, "data_ptr", R_GPR, RSP},
+    {"r8", 64, "int64", R_GPR, R8},
+    {"r9", 64, "int64", R_GPR, R9},
+    {"r10", 64, "int64", R_GPR, R10},
+    {"r11", 64, "int64", R_GPR, R11},
+    {"r12", 64, "int64", R_GPR, R12},
+    {"r13", 64, "int64", R_GPR, R13},
+    {"r14", 64, "int64", R_GPR, R14},
+    {"r15", 64, "int64", R_GPR, R15},
+    {"rip", 64, "code_ptr", R_RIP, 0},
+    {"eflags", 32, "vmlab_eflags", R_EFLAGS, 0},
+    {"cs", 32, "int32", R_SEL, SEG_CS},
+    {"ss", 32, "int32", R_SEL, SEG_SS},
+    {"ds", 32, "int32", R_SEL, SEG_DS},
+    {"es", 32, "int32", R_SEL, SEG_ES},
+    {"fs", 32, "int32", R_SEL, SEG_FS},
+    {"gs", 32, "int32", R_SEL, SEG_GS},
+    {"fs_base", 64, "int64", R_FSBASE, 0},
+    {"gs_base", 64, "int64", R_GSBASE, 0},
+    {"k_gs_base", 64, "int64", R_KGSBASE, 0},
+    {"cr0", 64, "vmlab_cr0", R_CR, 0},
+    {"cr2", 64, "int64", R_CR, 2},
+    {"cr3", 64, "int64", R_CR, 3},
+    {"cr4", 64, "vmlab_cr4", R_CR, 4},
+    {"cr8", 64, "int64", R_CR, 8},
+    {"efer", 64, "vmlab_efer", R_EFER, 0},
+    X87_REGS("int"),
 };
 
 /* The i386 view: gdb's i386 order is the ModRM order (eax ecx edx ebx esp
  * ebp esi edi), SDM Vol 2 §2.1.5. */
 static const struct gdb_reg regs32[] = {
-	{"eax", 32, "int32", R_GPR, RAX},   {"ecx", 32, "int32", R_GPR, RCX},
-	{"edx", 32, "int32", R_GPR, RDX},   {"ebx", 32, "int32", R_GPR, RBX},
-	{"esp", 32, "data_ptr", R_GPR, RSP}, {"ebp", 32, "data_ptr", R_GPR, RBP},
-	{"esi", 32, "int32", R_GPR, RSI},   {"edi", 32, "int32", R_GPR, RDI},
-	{"eip", 32, "code_ptr", R_RIP, 0},  {"eflags", 32, "vmlab_eflags", R_EFLAGS, 0},
-	{"cs", 32, "int32", R_SEL, SEG_CS}, {"ss", 32, "int32", R_SEL, SEG_SS},
-	{"ds", 32, "int32", R_SEL, SEG_DS}, {"es", 32, "int32", R_SEL, SEG_ES},
-	{"fs", 32, "int32", R_SEL, SEG_FS}, {"gs", 32, "int32", R_SEL, SEG_GS},
-	{"fs_base", 32, "int32", R_FSBASE, 0}, {"gs_base", 32, "int32", R_GSBASE, 0},
-	{"k_gs_base", 32, "int32", R_KGSBASE, 0},
-	{"cr0", 32, "vmlab_cr0", R_CR, 0},  {"cr2", 32, "int32", R_CR, 2},
-	{"cr3", 32, "int32", R_CR, 3},      {"cr4", 32, "vmlab_cr4", R_CR, 4},
-	{"cr8", 32, "int32", R_CR, 8},      {"efer", 32, "vmlab_efer", R_EFER, 0},
-	X87_REGS("int"),
+    {"eax", 32, "int32", R_GPR, RAX},
+    {"ecx", 32, "int32", R_GPR, RCX},
+    {"edx", 32, "int32", R_GPR, RDX},
+    {"ebx", 32, "int32", R_GPR, RBX},
+    {"esp", 32, "data_ptr", R_GPR, RSP},
+    {"ebp", 32, "data_ptr", R_GPR, RBP},
+    {"esi", 32, "int32", R_GPR, RSI},
+    {"edi", 32, "int32", R_GPR, RDI},
+    {"eip", 32, "code_ptr", R_RIP, 0},
+    {"eflags", 32, "vmlab_eflags", R_EFLAGS, 0},
+    {"cs", 32, "int32", R_SEL, SEG_CS},
+    {"ss", 32, "int32", R_SEL, SEG_SS},
+    {"ds", 32, "int32", R_SEL, SEG_DS},
+    {"es", 32, "int32", R_SEL, SEG_ES},
+    {"fs", 32, "int32", R_SEL, SEG_FS},
+    {"gs", 32, "int32", R_SEL, SEG_GS},
+    {"fs_base", 32, "int32", R_FSBASE, 0},
+    {"gs_base", 32, "int32", R_GSBASE, 0},
+    {"k_gs_base", 32, "int32", R_KGSBASE, 0},
+    {"cr0", 32, "vmlab_cr0", R_CR, 0},
+    {"cr2", 32, "int32", R_CR, 2},
+    {"cr3", 32, "int32", R_CR, 3},
+    {"cr4", 32, "vmlab_cr4", R_CR, 4},
+    {"cr8", 32, "int32", R_CR, 8},
+    {"efer", 32, "vmlab_efer", R_EFER, 0},
+    X87_REGS("int"),
 };
 
 static const struct gdb_reg *table(enum gdb_arch a, int *n)
@@ -112,10 +143,22 @@ static const struct gdb_reg *table(enum gdb_arch a, int *n)
 
 enum gdb_arch gdb_arch_for(const struct cpu *c)
 {
-	/* 64-bit registers are meaningful once IA32_EFER.LMA is set (SDM Vol 3
-	 * §2.2.1): long mode, 64-bit or compatibility.  Before that the CPU is
-	 * an i386 as far as gdb is concerned. */
-	return (c->efer & EFER_LMA) ? GDB_ARCH_X86_64 : GDB_ARCH_I386;
+	/*
+	 * gdb reads the description once, at attach, and cannot switch when
+	 * the guest later enters long mode (SDM Vol 3 §10.8.5).  So: a CPU
+	 * still in the 16-bit world (real mode, virtual-8086, 16-bit protected
+	 * mode: a BIOS boot at the reset vector, where gdb users say `set
+	 * architecture i8086`) gets the i386 view; from 32-bit protected mode
+	 * on (a multiboot kernel's entry, on its way to long mode) it gets the
+	 * x86-64 view, as QEMU's x86-64 target always does.  A 32-bit value
+	 * reads zero-extended in a 64-bit register.
+	 */
+	switch (c->mode) {
+	case CPU_MODE_REAL:
+	case CPU_MODE_VM86:
+	case CPU_MODE_PROT16: return GDB_ARCH_I386;
+	default: return GDB_ARCH_X86_64;
+	}
 }
 
 int gdb_reg_count(enum gdb_arch a)
@@ -254,24 +297,27 @@ struct flag_bit {
 
 /* RFLAGS (SDM Vol 1 §3.4.3), CR0 and CR4 (Vol 3 §2.5), IA32_EFER (Vol 3 §2.2.1). */
 static const struct flag_bit eflags_bits[] = {
-	{"CF", 0, 0},   {"", 1, 1},     {"PF", 2, 2},   {"AF", 4, 4},   {"ZF", 6, 6},
-	{"SF", 7, 7},   {"TF", 8, 8},   {"IF", 9, 9},   {"DF", 10, 10}, {"OF", 11, 11},
-	{"NT", 14, 14}, {"RF", 16, 16}, {"VM", 17, 17}, {"AC", 18, 18}, {"VIF", 19, 19},
-	{"VIP", 20, 20}, {"ID", 21, 21},
+    {"CF", 0, 0},    {"", 1, 1},     {"PF", 2, 2},   {"AF", 4, 4},   {"ZF", 6, 6},
+    {"SF", 7, 7},    {"TF", 8, 8},   {"IF", 9, 9},   {"DF", 10, 10}, {"OF", 11, 11},
+    {"NT", 14, 14},  {"RF", 16, 16}, {"VM", 17, 17}, {"AC", 18, 18}, {"VIF", 19, 19},
+    {"VIP", 20, 20}, {"ID", 21, 21},
 };
 static const struct flag_bit cr0_bits[] = {
-	{"PE", 0, 0},   {"MP", 1, 1},   {"EM", 2, 2},   {"TS", 3, 3},   {"ET", 4, 4},
-	{"NE", 5, 5},   {"WP", 16, 16}, {"AM", 18, 18}, {"NW", 29, 29}, {"CD", 30, 30},
-	{"PG", 31, 31},
+    {"PE", 0, 0},   {"MP", 1, 1},   {"EM", 2, 2},   {"TS", 3, 3},   {"ET", 4, 4},   {"NE", 5, 5},
+    {"WP", 16, 16}, {"AM", 18, 18}, {"NW", 29, 29}, {"CD", 30, 30}, {"PG", 31, 31},
 };
 static const struct flag_bit cr4_bits[] = {
-	{"VME", 0, 0},   {"PVI", 1, 1},   {"TSD", 2, 2},   {"DE", 3, 3},     {"PSE", 4, 4},
-	{"PAE", 5, 5},   {"MCE", 6, 6},   {"PGE", 7, 7},   {"PCE", 8, 8},    {"OSFXSR", 9, 9},
-	{"OSXMMEXCPT", 10, 10}, {"UMIP", 11, 11}, {"LA57", 12, 12}, {"FSGSBASE", 16, 16},
-	{"PCIDE", 17, 17}, {"OSXSAVE", 18, 18}, {"SMEP", 20, 20}, {"SMAP", 21, 21},
+    {"VME", 0, 0},    {"PVI", 1, 1},	    {"TSD", 2, 2},	    {"DE", 3, 3},
+    {"PSE", 4, 4},    {"PAE", 5, 5},	    {"MCE", 6, 6},	    {"PGE", 7, 7},
+    {"PCE", 8, 8},    {"OSFXSR", 9, 9},	    {"OSXMMEXCPT", 10, 10}, {"UMIP", 11, 11},
+    {"LA57", 12, 12}, {"FSGSBASE", 16, 16}, {"PCIDE", 17, 17},	    {"OSXSAVE", 18, 18},
+    {"SMEP", 20, 20}, {"SMAP", 21, 21},
 };
 static const struct flag_bit efer_bits[] = {
-	{"SCE", 0, 0}, {"LME", 8, 8}, {"LMA", 10, 10}, {"NXE", 11, 11},
+    {"SCE", 0, 0},
+    {"LME", 8, 8},
+    {"LMA", 10, 10},
+    {"NXE", 11, 11},
 };
 
 struct sbuf {
@@ -314,12 +360,13 @@ const char *gdb_target_xml(enum gdb_arch a, size_t *len)
 	if (!tlen[w]) {
 		struct sbuf s = {text[w], 0, sizeof(text[w])};
 
-		put(&s, "<?xml version=\"1.0\"?>\n"
-			"<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-			"<!-- vmlab %s registers, generated from monitor/gdb_xml.c -->\n"
-			"<target version=\"1.0\">\n"
-			"<architecture>%s</architecture>\n"
-			"<feature name=\"org.gnu.gdb.i386.core\">\n",
+		put(&s,
+		    "<?xml version=\"1.0\"?>\n"
+		    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+		    "<!-- vmlab %s registers, generated from monitor/gdb_xml.c -->\n"
+		    "<target version=\"1.0\">\n"
+		    "<architecture>%s</architecture>\n"
+		    "<feature name=\"org.gnu.gdb.i386.core\">\n",
 		    w ? "x86-64" : "i386", w ? "i386:x86-64" : "i386");
 		put_flags(&s, "vmlab_eflags", 4, eflags_bits, ARRAY_SIZE(eflags_bits));
 		put_flags(&s, "vmlab_cr0", fs, cr0_bits, ARRAY_SIZE(cr0_bits));

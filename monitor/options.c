@@ -30,7 +30,12 @@ enum opt_id {
 	O_TRACE,
 	O_TRACE_FILE,
 	O_NO_BLOCK_CACHE,
+	O_STATS,
 	O_CHECK_CONFIG,
+	O_MONITOR,
+	O_SCRIPT,
+	O_SYMBOLS,
+	O_GDB,
 	O_HELP,
 	O_COUNT
 };
@@ -53,7 +58,12 @@ static const struct opt opts[O_COUNT] = {
     [O_TRACE] = {"--trace", "LIST", "trace events: mode,int,exc,io,... or all"},
     [O_TRACE_FILE] = {"--trace-file", "PATH", "write the trace to PATH (default stderr)"},
     [O_NO_BLOCK_CACHE] = {"--no-block-cache", NULL, "interpret one instruction at a time"},
+    [O_STATS] = {"--stats", NULL, "print instructions, seconds and MIPS at exit (stderr)"},
     [O_CHECK_CONFIG] = {"--check-config", NULL, "print the configuration and exit"},
+    [O_MONITOR] = {"--monitor", NULL, "start stopped, with the monitor prompt (vmlab) "},
+    [O_SCRIPT] = {"-x", "FILE", "run monitor commands from FILE (batch; implies --monitor)"},
+    [O_SYMBOLS] = {"--symbols", "FILE", "guest symbols from this ELF (default: the kernel)"},
+    [O_GDB] = {"--gdb", "PORT", "wait stopped for gdb on 127.0.0.1:PORT (0: any free port)"},
     [O_HELP] = {"--help", NULL, "this help"},
 };
 
@@ -191,7 +201,19 @@ static int apply(struct vm_config *cfg, struct run_options *ro, int id, const ch
 		return 0;
 	case O_TRACE_FILE: config_set_str(&cfg->trace_file, v); return 0;
 	case O_NO_BLOCK_CACHE: cfg->block_cache = false; return 0;
+	case O_STATS: ro->stats = true; return 0;
 	case O_CHECK_CONFIG: cfg->check_config = true; return 0;
+	case O_MONITOR: ro->monitor = true; return 0;
+	case O_SCRIPT:
+		ro->script = v;
+		ro->monitor = true;
+		return 0;
+	case O_SYMBOLS: ro->symbols = v; return 0;
+	case O_GDB:
+		if (config_parse_uint(v, 0, 65535, &n, name, e))
+			return -1;
+		ro->gdb_port = (int)n;
+		return 0;
 	case O_HELP: ro->help = true; return 0;
 	}
 	panic("options: id %d", id);
@@ -206,6 +228,7 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, struct run_optio
 	bool only_positional = false;
 
 	memset(ro, 0, sizeof(*ro));
+	ro->gdb_port = -1;
 	/* Pass 1: recognise every word; find CONFIG. */
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *eq;
@@ -292,11 +315,11 @@ static int check_file(const char *path, struct err *e)
 int options_check(const struct vm_config *cfg, const struct run_options *ro, FILE *warn,
 		  struct err *e)
 {
-	static const char *const disk_opt[2] = {"--hda", "--hdb"};
-	static const char *const disk_key[2] = {"ide0:0.fileName", "ide0:1.fileName"};
-	bool warned = false;
-
 	if (cfg->kernel && check_file(cfg->kernel, e))
+		return -1;
+	if (ro->script && check_file(ro->script, e))
+		return -1;
+	if (ro->symbols && check_file(ro->symbols, e))
 		return -1;
 	for (int i = 0; i < cfg->ninitrd; i++) {
 		char path[4096];
@@ -306,23 +329,10 @@ int options_check(const struct vm_config *cfg, const struct run_options *ro, FIL
 		if (check_file(path, e))
 			return -1;
 	}
-	for (int i = 0; i < 2; i++) {
-		const char *what = ro->disk_from_cli[i] ? disk_opt[i] : disk_key[i];
-
-		if (!cfg->disk[i])
-			continue;
-		if (check_file(cfg->disk[i], e))
+	/* The disks go to the IDE controller (devices/ide.c); without --kernel
+	 * the machine boots from them through the BIOS (hypervisor/firmware.h). */
+	for (int i = 0; i < 2; i++)
+		if (cfg->disk[i] && check_file(cfg->disk[i], e))
 			return -1;
-		/* The IDE controller comes in a later issue: the disk is kept in
-		 * board->disk_path, but nothing reads it yet. */
-		if (!cfg->kernel)
-			return err_set(e, "%s: IDE disks are not emulated yet; use --kernel", what);
-		if (!warned && warn)
-			fprintf(warn,
-				"vmlab: warning: %s: IDE disks are not emulated yet; "
-				"the disk is not attached\n",
-				what);
-		warned = true;
-	}
 	return 0;
 }

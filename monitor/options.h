@@ -13,6 +13,11 @@
 struct run_options {
 	bool help;	       /* --help: print `vmlab help run` */
 	bool disk_from_cli[2]; /* --hda / --hdb given (names the option in messages) */
+	bool monitor;	       /* --monitor (or -x): start stopped at the prompt */
+	const char *script;    /* -x FILE: monitor commands, batch mode */
+	const char *symbols;   /* --symbols FILE: ELF with the guest's symbols */
+	bool stats;	       /* --stats: instructions, seconds, MIPS at exit (stderr) */
+	int gdb_port;	       /* --gdb PORT: serve the gdb remote protocol; -1 = off */
 };
 
 /*

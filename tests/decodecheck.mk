@@ -3,7 +3,8 @@
 # vmlab-decodecheck decodes random byte strings in 16/32/64-bit mode with our
 # decoder and with capstone and requires the same length (and mnemonic where
 # both decode); `make test` runs 10^6 strings per mode (tests/suites/decode.sh).
-#   make fuzz            libFuzzer + ASan/UBSan on the decoder (FUZZ_SECONDS=600)
+#   make fuzz            libFuzzer + ASan/UBSan on the decoder and on the gdb packet
+#                        parser, FUZZ_SECONDS (default 600) each
 
 DECODECHECK := $(B)/vmlab-decodecheck
 # Only the decoder and its table: the tool has its own cpu_raise stub.
@@ -24,8 +25,13 @@ $(B)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(DECODER_SRC) | $(FUZZ_STAMP)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $^
 
-fuzz: $(B)/fuzz/fuzz_decode
-	@mkdir -p $(B)/fuzz/corpus-decode
+$(B)/fuzz/fuzz_gdbpkt: tests/fuzz/fuzz_gdbpkt.c monitor/gdb_packet.c lib/err.c | $(FUZZ_STAMP)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -o $@ $^
+
+fuzz: $(B)/fuzz/fuzz_decode $(B)/fuzz/fuzz_gdbpkt
+	@mkdir -p $(B)/fuzz/corpus-decode $(B)/fuzz/corpus-gdbpkt
 	$(B)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=32 $(B)/fuzz/corpus-decode
+	$(B)/fuzz/fuzz_gdbpkt -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/corpus-gdbpkt
 
 .PHONY: fuzz

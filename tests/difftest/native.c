@@ -4,7 +4,10 @@
  * A code page at DT_CODE_VA holds a stub we emit byte by byte:
  *   save the host's callee-saved registers and RSP; load RFLAGS and all
  *   sixteen registers from the input image; execute the instruction under
- *   test; store all registers and RFLAGS to the output image; return.
+ *   test (at DT_INSN_VA); record where execution continued -- the
+ *   fall-through block or, for a branch, the taken block at its target
+ *   (difftest.h) -- then store all registers and RFLAGS to the output
+ *   image, reset RFLAGS and return.
  * For 32-bit forms the stub far-returns into the Linux 32-bit user code
  * segment (selector 0x23: a compatibility-mode segment) and far-jumps back
  * to 0x33 afterwards, so the instruction really executes in compatibility
@@ -24,10 +27,12 @@
 #include <ucontext.h>
 
 #include "cpu/cpu.h"
+#include "lib/err.h"
 
-#define ST_IN      (DT_STATE_VA + 0x000) /* 16 registers, then RFLAGS */
-#define ST_OUT     (DT_STATE_VA + 0x100)
+#define ST_IN	   (DT_STATE_VA + 0x000) /* 16 registers, then RFLAGS */
+#define ST_OUT	   (DT_STATE_VA + 0x100)
 #define ST_HOSTRSP (DT_STATE_VA + 0x200)
+#define ST_RIP	   (ST_OUT + 17 * 8)
 #define ST_SCRATCH (DT_STATE_VA + 0xf00) /* a small stack for PUSHF/POPF */
 
 static u8 *code;
@@ -40,14 +45,16 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	sig_no = sig;
 	sig_code = si->si_code;
 	if (getenv("DT_DEBUG"))
-		fprintf(stderr, "signal %d code %d addr %p rip %llx\n", sig, si->si_code, si->si_addr,
+		fprintf(stderr, "signal %d code %d addr %p rip %llx\n", sig, si->si_code,
+			si->si_addr,
 			(unsigned long long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP]);
 	siglongjmp(env, 1);
 }
 
 static void *map_fixed(u64 va, u64 len, int prot)
 {
-	void *p = mmap((void *)va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	void *p =
+	    mmap((void *)va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p == MAP_FAILED || p != (void *)va)
 		return NULL;
 	return p;
@@ -56,13 +63,14 @@ static void *map_fixed(u64 va, u64 len, int prot)
 int dt_native_init(void)
 {
 	static u8 altstack[64 * 1024];
-	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
 	struct sigaction sa;
 
 	code = map_fixed(DT_CODE_VA, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
 	if (!code || !map_fixed(DT_DATA_VA, DT_DATA_LEN, PROT_READ | PROT_WRITE) ||
 	    !map_fixed(DT_STATE_VA, 0x1000, PROT_READ | PROT_WRITE)) {
-		fprintf(stderr, "difftest: cannot map the fixed test pages at 0x%llx\n", DT_CODE_VA);
+		fprintf(stderr, "difftest: cannot map the fixed test pages at 0x%llx\n",
+			DT_CODE_VA);
 		return -1;
 	}
 	if (sigaltstack(&ss, NULL))
@@ -72,10 +80,13 @@ int dt_native_init(void)
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	for (int s = 0; s < 5; s++)
-		sigaction((int[]){ SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP }[s], &sa, NULL);
+		sigaction((int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}[s], &sa, NULL);
 	return 0;
 }
 
+/* Machine code is written byte by byte, one instruction per line with its
+ * assembly in a comment: keep clang-format away from this part. */
+/* clang-format off */
 /* ---- a tiny emitter ------------------------------------------------------ */
 static unsigned pos;
 static void e8(u8 b) { code[pos++] = b; }
@@ -97,22 +108,65 @@ static void emit_prologue(void)
 
 static void emit_epilogue(void)
 {
-	e8(0xfc); /* cld: the C ABI wants DF = 0 on return, the test may have set it */
+	/* A known RFLAGS for the C code: DF = 0 as the ABI wants, and no AC, NT
+	 * or TF a tested POPF may have left behind. */
+	e8(0x68); e32(FL_1 | FL_IF); /* push 0x202 */
+	e8(0x9d);                    /* popfq */
 	load64(RSP, ST_HOSTRSP);
 	e8(0x41); e8(0x5f); e8(0x41); e8(0x5e); e8(0x41); e8(0x5d); e8(0x41); e8(0x5c); e8(0x5d); e8(0x5b);
 	e8(0xc3);
 }
 
+/* jmp rel32 to an absolute address in the code page. */
+static void jmp_to(u64 va)
+{
+	e8(0xe9);
+	e32((u32)(va - (DT_CODE_VA + pos + 4)));
+}
+
+/* A block of the layout in difftest.h: record where execution arrived,
+ * then go to the epilogue.  Neither instruction touches registers or
+ * flags.  64-bit: mov qword [abs32], imm32 (sign-extended: the code page
+ * is below 2 GiB); 32-bit: mov dword [disp32], imm32, padded. */
+static void emit_block(u64 va, bool is64)
+{
+	unsigned start;
+
+	pos = (unsigned)(va - DT_CODE_VA);
+	start = pos;
+	if (is64) {
+		e8(0x48); e8(0xc7); e8(0x04); e8(0x25); e32((u32)ST_RIP); e32((u32)va);
+	} else {
+		e8(0xc7); e8(0x05); e32((u32)ST_RIP); e32((u32)va);
+		e8(0x90); e8(0x90);
+	}
+	jmp_to(DT_EPI_VA);
+	if (pos - start != DT_BLOCK_LEN)
+		panic("difftest: block is %u bytes", pos - start);
+}
+
+/* The instruction, its fall-through block and the branch's taken block. */
+static void emit_insn(const struct dt_case *tc, bool is64)
+{
+	jmp_to(DT_INSN_VA);
+	pos = (unsigned)(DT_INSN_VA - DT_CODE_VA);
+	memcpy(code + pos, tc->bytes, tc->len);
+	emit_block(DT_INSN_VA + tc->len, is64);
+	if (tc->target)
+		emit_block(tc->target, is64);
+	pos = (unsigned)(DT_EPI_VA - DT_CODE_VA);
+}
+
 static void build64(const struct dt_case *tc)
 {
+	memset(code, 0xcc, 0x1000);
 	pos = 0;
 	emit_prologue();
 	e8(0xff); e8(0x34); e8(0x25); e32((u32)(ST_IN + 16 * 8)); /* push qword [rflags] */
 	e8(0x9d);                                                  /* popfq */
 	for (int r = 0; r < 16; r++)
 		load64(r, ST_IN + 8 * r);
-	memcpy(code + pos, tc->bytes, tc->len);
-	pos += tc->len;
+	emit_insn(tc, true);
 	for (int r = 0; r < 16; r++)
 		store64(r, ST_OUT + 8 * r);
 	e8(0x48); e8(0xc7); e8(0xc4); e32((u32)ST_SCRATCH);
@@ -125,6 +179,7 @@ static void build32(const struct dt_case *tc)
 {
 	unsigned fix;
 
+	memset(code, 0xcc, 0x1000);
 	pos = 0;
 	emit_prologue();
 	/* Far return into the compatibility-mode code segment 0x23. */
@@ -139,8 +194,7 @@ static void build32(const struct dt_case *tc)
 	e8(0x9d);                                 /* popfd */
 	for (int r = 0; r < 8; r++)
 		load32(r, ST_IN + 8 * r);
-	memcpy(code + pos, tc->bytes, tc->len);
-	pos += tc->len;
+	emit_insn(tc, false);
 	for (int r = 0; r < 8; r++)
 		store32(r, ST_OUT + 8 * r);
 	e8(0xbc); e32((u32)ST_SCRATCH);           /* mov esp, scratch */
@@ -152,12 +206,14 @@ static void build32(const struct dt_case *tc)
 	emit_epilogue();
 }
 
+/* clang-format on */
+
 bool dt_native_compat_works(void)
 {
 	/* A 32-bit form that cannot fail: xor eax, eax.  Some hosts (kernels
 	 * running deprivileged under a paravirtual hypervisor, or with IA-32
 	 * emulation disabled) refuse to load a compatibility-mode CS at all. */
-	struct dt_case probe = { .mode = 32, .bytes = { 0x31, 0xc0 }, .len = 2 };
+	struct dt_case probe = {.mode = 32, .bytes = {0x31, 0xc0}, .len = 2, .asize = 4};
 	struct dt_state out;
 
 	probe.in.rflags = FL_1 | FL_IF;
@@ -190,16 +246,19 @@ void dt_native_run(const struct dt_case *tc, struct dt_state *out)
 	__builtin___clear_cache((char *)code, (char *)code + pos);
 	memcpy(in, tc->in.gpr, sizeof(tc->in.gpr));
 	in[16] = tc->in.rflags;
-	memset(o, 0, 17 * 8);
+	memset(o, 0, 18 * 8);
 	memcpy((void *)DT_DATA_VA, tc->in.data, DT_DATA_LEN);
 	out->exc = -1;
 	if (sigsetjmp(env, 1) == 0) {
 		((void (*)(void))code)();
 	} else {
 		out->exc = vector_of(sig_no, sig_code);
-		__asm__ volatile("cld");
+		/* Whatever the test left in RFLAGS (DF, AC ...): a clean state. */
+		__asm__ volatile("sub $128, %%rsp; pushq $0x202; popfq; add $128, %%rsp" ::
+				     : "cc", "memory"); /* past the red zone */
 	}
 	memcpy(out->gpr, o, sizeof(out->gpr));
 	out->rflags = o[16];
+	out->rip = o[17];
 	memcpy(out->data, (void *)DT_DATA_VA, DT_DATA_LEN);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/insn.h"
 #include "cpu/mem.h"
 #include "devices/bus.h"
 
@@ -26,6 +27,20 @@ static bool on_exception(void *opaque, struct cpu *c, int vector, u32 err)
 	(void)opaque, (void)c, (void)err;
 	caught = vector;
 	return true;
+}
+
+/* Software interrupts are delivered through the IDT, which this bare
+ * machine does not have; the host's kernel turns INT3 into SIGTRAP before
+ * any handler of ours could run.  Stop INT3 at its intercept point and
+ * report the #BP it raises (SDM Vol 2A "INT n/INTO/INT3/INT1"). */
+static bool on_intercept(void *opaque, struct cpu *c, const struct insn *i)
+{
+	(void)opaque, (void)c;
+	if (i->form == FORM_INT3) {
+		caught = EXC_BP;
+		return true;
+	}
+	return false;
 }
 
 static void put64(u64 pa, u64 v)
@@ -53,6 +68,7 @@ int dt_vm_init(void)
 		put64(0x4000 + 8 * ((a >> 12) & 511), a | 7);
 	cpu_init(&cpu, 0, &bus, NULL, &retired);
 	cpu.hooks.exception = on_exception;
+	cpu.hooks.intercept = on_intercept;
 	return 0;
 }
 
@@ -76,11 +92,25 @@ void dt_vm_run(const struct dt_case *tc, struct dt_state *out)
 		flat(&c->seg[SEG_CS], 0x33, 0xb, SEGA_L);
 	else
 		flat(&c->seg[SEG_CS], 0x23, 0xb, SEGA_DB);
+	/* The selectors a 64-bit Linux process has: SS = 0x2b, and null DS, ES,
+	 * FS and GS (FS/GS bases come from MSRs; flat here).  MOV r/m, Sreg and
+	 * PUSH FS/GS read these values. */
 	flat(&c->seg[SEG_SS], 0x2b, 0x3, SEGA_DB);
-	flat(&c->seg[SEG_DS], 0x2b, 0x3, SEGA_DB);
-	flat(&c->seg[SEG_ES], 0x2b, 0x3, SEGA_DB);
-	flat(&c->seg[SEG_FS], 0x2b, 0x3, SEGA_DB);
-	flat(&c->seg[SEG_GS], 0x2b, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_DS], tc->mode == 64 ? 0 : 0x2b, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_ES], tc->mode == 64 ? 0 : 0x2b, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_FS], 0, 0x3, SEGA_DB);
+	flat(&c->seg[SEG_GS], 0, 0x3, SEGA_DB);
+	/* A 64-bit TSS (SDM Vol 3 §8.7) in the code page's last bytes,
+	 * whose I/O map base lies past its limit: no port is allowed at CPL 3
+	 * with IOPL 0, as for a Linux process without ioperm(). */
+	c->tr.sel = 0x40;
+	c->tr.base = DT_CODE_VA + 0xf00;
+	c->tr.limit = 0x67;
+	c->tr.attr = 0xb | SEGA_P; /* busy 64-bit TSS */
+	{
+		u16 iomap = 0x68;
+		bus_dma_write(&bus, DT_CODE_VA + 0xf00 + 102, &iomap, 2);
+	}
 	c->halted = c->shutdown = false;
 	c->wait_for_sipi = false;
 	c->delivering = -1;
@@ -89,15 +119,23 @@ void dt_vm_run(const struct dt_case *tc, struct dt_state *out)
 
 	memcpy(c->gpr, tc->in.gpr, sizeof(c->gpr));
 	cpu_set_rflags(c, tc->in.rflags);
-	c->rip = DT_CODE_VA;
-	bus_dma_write(&bus, DT_CODE_VA, tc->bytes, tc->len);
+	c->rip = DT_INSN_VA;
+	bus_dma_write(&bus, DT_INSN_VA, tc->bytes, tc->len);
 	bus_dma_write(&bus, DT_DATA_VA, tc->in.data, DT_DATA_LEN);
 
+	/* One instruction.  A REP string instruction may take several steps
+	 * (it leaves RIP on itself after a chunk of elements, SDM Vol 2B REP
+	 * "Interrupts"): step until RIP moves or something is raised. */
 	caught = -1;
-	cpu_step(c);
+	for (int n = 0; n < 100000; n++) {
+		cpu_step(c);
+		if (caught != -1 || c->rip != DT_INSN_VA)
+			break;
+	}
 
 	out->exc = caught;
 	memcpy(out->gpr, c->gpr, sizeof(out->gpr));
 	out->rflags = cpu_rflags(c);
+	out->rip = c->rip;
 	bus_dma_read(&bus, DT_DATA_VA, out->data, DT_DATA_LEN);
 }

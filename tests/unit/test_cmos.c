@@ -143,7 +143,7 @@ static void test_binary_and_12h_modes(void **state)
 	wr(0x00, 58);
 	wr(0x02, 59);
 	wr(0x04, 0x80 | 11); /* PM bit | 11 */
-	wr(0x0b, 0x04);      /* SET=0: the clock runs from now */
+	wr(0x0b, 0x04);	     /* SET=0: the clock runs from now */
 	assert_int_equal(rd(0x00), 58);
 	advance_to(SEC);
 	assert_int_equal(rd(0x00), 59);
@@ -403,19 +403,19 @@ static void test_memory_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_start_date, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_advances_with_virtual_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binary_and_12h_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_stops_updates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uip_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_interrupt_and_reg_c, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_periodic_rates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alarm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_divider_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nmi_mask_and_ram, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_keeps_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_memory_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_start_date, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_time_advances_with_virtual_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_binary_and_12h_modes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_stops_updates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uip_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_interrupt_and_reg_c, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_periodic_rates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alarm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_divider_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nmi_mask_and_ram, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reset_keeps_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory_bytes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,9 +115,9 @@ typedef u64 host_bin(u64 a, u64 b, u64 fin, u64 *res);
 
 #define SIZED(M, name, insn)                                                                       \
 	M(name##_1, insn, u8)                                                                      \
-	M(name##_2, insn, u16) M(name##_4, insn, u32)                                              \
-	    M(name##_8, insn, u64) static host_bin *const name[4] = {name##_1, name##_2, name##_4, \
-								     name##_8};
+	M(name##_2, insn, u16)                                                                     \
+	M(name##_4, insn, u32) M(name##_8, insn, u64) static host_bin *const name[4] = {           \
+	    name##_1, name##_2, name##_4, name##_8};
 
 SIZED(HOST_BIN, h_add, "add")
 SIZED(HOST_BIN, h_or, "or")

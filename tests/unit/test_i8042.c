@@ -78,7 +78,7 @@ static void expect_bytes(const u8 *want, size_t n)
 
 #define EXPECT(...)                                                                                \
 	do {                                                                                       \
-		static const u8 w_[] = { __VA_ARGS__ };                                            \
+		static const u8 w_[] = {__VA_ARGS__};                                              \
 		expect_bytes(w_, sizeof(w_));                                                      \
 	} while (0)
 
@@ -88,7 +88,7 @@ static void test_reset_state(void **state)
 	assert_int_equal(inb(0x64), 0x14);
 	assert_int_equal(next_byte(), -1);
 	assert_true(B.a20_enabled);
-	outb(0x64, 0x20); /* read command byte */
+	outb(0x64, 0x20);				 /* read command byte */
 	assert_int_equal(inb(0x64), 0x14 | 0x08 | 0x01); /* A2 after a command, OBF */
 	assert_int_equal(inb(0x60), 0x45);
 	assert_int_equal(inb(0x64) & 0x01, 0);
@@ -298,13 +298,13 @@ static void test_describe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reset_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_controller_commands, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keyboard_commands, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_typing_and_irq1, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_output_port_a20_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reset_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_controller_commands, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_keyboard_commands, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_typing_and_irq1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_port_a20_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
