@@ -7,8 +7,8 @@
 # command or the end of the block, are its expected output (stdout and
 # stderr together, as `2>&1` would show them).  Commands run with bash in
 # the top folder of the tree, with `vmlab` on the PATH (the binary under
-# test) and VMLAB_BUILD set, so `vmlab grade` finds the lab kernels; a
-# path written build/... in a command means the build folder B.  Time is
+# test) and VMLAB_BUILD set, so `vmlab grade` finds the lab kernels; the
+# folder build/ seen by a command is the build folder B.  Time is
 # virtual, so the output is the same on every run and every host.
 #
 #   usage: tests/suites/book.sh [FILE.md ...]     (default: book/*.md)
@@ -19,9 +19,17 @@ B=${B:-build}
 VMLAB=${VMLAB:-$B/vmlab}
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-book.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/bin"
+mkdir -p "$work/bin" "$work/tree"
 ln -s "$(cd "$(dirname "$VMLAB")" && pwd)/$(basename "$VMLAB")" "$work/bin/vmlab"
-export PATH="$work/bin:$PATH" VMLAB_BUILD="$B"
+# Commands run literally as the book prints them, in a tree whose build/ is
+# the build folder B: paths reach the guest (QEMU and vmlab pass the kernel
+# path on the multiboot command line), so rewriting build/ into another
+# name would change what the guest executes.
+for e in * .[!.]*; do
+	[ -e "$e" ] && [ "$e" != build ] && ln -s "$PWD/$e" "$work/tree/$e"
+done
+ln -s "$(cd "$B" && pwd)" "$work/tree/build"
+export PATH="$work/bin:$PATH" VMLAB_BUILD=build
 fail=0
 count=0
 
@@ -29,9 +37,8 @@ count=0
 check() { # check FILE LINE
 	local cmd
 	cmd=$(cat "$work/cmd")
-	[ "$B" = build ] || cmd=${cmd//build\//$B/}
 	count=$((count + 1))
-	timeout 120 bash -c "$cmd" </dev/null >"$work/got" 2>&1
+	(cd "$work/tree" && timeout 120 bash -c "$cmd") </dev/null >"$work/got" 2>&1
 	if cmp -s "$work/want" "$work/got"; then
 		echo "PASS book/$(basename "$1"):$2"
 	else

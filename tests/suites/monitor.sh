@@ -9,12 +9,22 @@
 set -u
 B=${B:-build}
 VMLAB=${VMLAB:-$B/vmlab}
+VMLAB=$(cd "$(dirname "$VMLAB")" && pwd)/$(basename "$VMLAB")
+top=$PWD
+# The kernel path reaches the guest (on the multiboot command line), so it
+# is always spelled build/samples/NAME.elf, whatever B is: run from a
+# folder whose build/ is B.
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+ln -s "$(cd "$B" && pwd)" "$tree/build"
+ln -s "$top/tests" "$tree/tests"
 fail=0
 for cmd in tests/monitor/*.cmd; do
 	name=${cmd%.cmd}
 	kernel=$(sed -n 's/^# kernel: *//p' "$cmd" | head -1)
 	out=$(mktemp)
-	"$VMLAB" run --kernel "$B/samples/$kernel.elf" --serial none -x "$cmd" >"$out" 2>&1
+	(cd "$tree" && "$VMLAB" run --kernel "build/samples/$kernel.elf" --serial none \
+		-x "$cmd") >"$out" 2>&1
 	echo "[exit $?]" >>"$out"
 	if [ "${UPDATE:-0}" = 1 ]; then
 		cp "$out" "$name.expected"
