@@ -90,4 +90,4 @@ clean:
 	rm -rf $(B) build-asan
 
 .PHONY: all samples run asan format clean test
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -15,28 +15,13 @@
 
 #include "devices/board.h"
 #include "devices/i8042.h"
+#define BOARD_FIXTURE_IRQ
+#include "tests/unit/board_fixture.h"
 
-static struct board B;
 static u64 icount;
-static int irq_level[16], irq_rises[16];
 static void *kbc;
 
-static void fake_set_irq(void *opaque, int irq, int level)
-{
-	if (level && !irq_level[irq])
-		irq_rises[irq]++;
-	irq_level[irq] = level;
-}
 
-static void outb(u16 port, u8 v)
-{
-	bus_pio_write(&B.bus, port, v, 1);
-}
-
-static u8 inb(u16 port)
-{
-	return bus_pio_read(&B.bus, port, 1);
-}
 
 static int setup(void **state)
 {

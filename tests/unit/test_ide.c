@@ -20,29 +20,14 @@
 #include <cmocka.h>
 
 #include "devices/board.h"
+#define BOARD_FIXTURE_IRQ
+#include "tests/unit/board_fixture.h"
 
 #define NSEC 2048 /* 1 MiB image */
 
-static struct board B;
-static int irq_level[16], irq_rises[16];
 static char path0[64], path1[64];
 
-static void fake_set_irq(void *opaque, int irq, int level)
-{
-	if (level && !irq_level[irq])
-		irq_rises[irq]++;
-	irq_level[irq] = level;
-}
 
-static void outb(u16 port, u8 v)
-{
-	bus_pio_write(&B.bus, port, v, 1);
-}
-
-static u8 inb(u16 port)
-{
-	return bus_pio_read(&B.bus, port, 1);
-}
 
 static u8 pattern(u64 lba, unsigned i)
 {

@@ -12,18 +12,9 @@
 #include <cmocka.h>
 
 #include "devices/board.h"
+#include "tests/unit/board_fixture.h"
 
-static struct board B;
 
-static void outb(u16 port, u8 v)
-{
-	bus_pio_write(&B.bus, port, v, 1);
-}
-
-static u8 inb(u16 port)
-{
-	return bus_pio_read(&B.bus, port, 1);
-}
 
 static bool pending(void)
 {

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "devices/board.h"
+#include "tests/unit/board_fixture.h"
 
-static struct board B;
 static struct chardev cd;
 static u64 icount;
 static char out[256];
@@ -26,15 +26,6 @@ static void capture(void *opaque, const u8 *buf, size_t len)
 		out[nout++] = buf[i];
 }
 
-static void outb(u16 port, u8 v)
-{
-	bus_pio_write(&B.bus, port, v, 1);
-}
-
-static u8 inb(u16 port)
-{
-	return bus_pio_read(&B.bus, port, 1);
-}
 
 static bool irq_pending(void)
 {

@@ -15,19 +15,10 @@
 
 #include "devices/board.h"
 #include "devices/vga_text.h"
+#include "tests/unit/board_fixture.h"
 
-static struct board B;
 static void *vga;
 
-static void outb(u16 port, u8 v)
-{
-	bus_pio_write(&B.bus, port, v, 1);
-}
-
-static u8 inb(u16 port)
-{
-	return bus_pio_read(&B.bus, port, 1);
-}
 
 static void crtc(u8 reg, u8 v)
 {
