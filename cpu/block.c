@@ -31,12 +31,8 @@
 #include "devices/bus.h"
 #include "lib/err.h"
 
-/* One pre-decoded instruction: the handler found once, and the decode. */
-struct binsn {
-	insn_handler *handler;
-	bool gated; /* the form has a CPUID feature to check at run time */
-	struct insn i;
-};
+/* One pre-decoded instruction (struct binsn) is in cpu/exec_fast.h: the
+ * handler and the threaded routine found once, and the decode. */
 
 struct block {
 	u64 pa;			/* physical address of the first byte */
@@ -49,16 +45,16 @@ struct block {
 				   next block may follow without a boundary check */
 	struct block *hnext;	/* hash chain */
 	struct block *pnext[2]; /* per-page lists: first page, second page */
-	/* Chaining: the last two successors, by linear RIP, CPL and translation
-	 * generation (a TLB flush makes them stale). */
+	/* Chaining: the last two successors, by linear RIP and context (the
+	 * translation generation -- a TLB flush makes them stale --, the CPL
+	 * and the mode key: chain_ctx()). */
 	struct {
 		u64 lin;
-		u64 gen;
-		u8 cpl;
+		u64 ctx;
 		struct block *b;
 	} next[2];
 	u8 next_victim;
-	struct binsn insn[]; /* n of them */
+	struct binsn insn[]; /* n of them, then the terminator (exec_thr_stop) */
 };
 
 #define HASH_BITS      14
@@ -320,7 +316,7 @@ static bool ends_block(const struct insn *i)
 static struct block *build(struct cpu *c, struct block_cache *bc, u64 lin, u64 pa, const u8 *host,
 			   u32 key)
 {
-	struct binsn tmp[BLOCK_MAX_INSNS];
+	struct binsn tmp[BLOCK_MAX_INSNS + 1];
 	unsigned avail = 4096 - (lin & 0xfff), pos = 0, n = 0;
 	u64 pa2 = ~0ULL;
 	int last_form = -1;
@@ -358,6 +354,8 @@ static struct block *build(struct cpu *c, struct block_cache *bc, u64 lin, u64 p
 		if (!tmp[n].handler)
 			tmp[n].handler = isa_forms[i->form].handler;
 		tmp[n].gated = isa_forms[i->form].feature != BASE;
+		tmp[n].run = exec_fast_threaded(i, c->code_size, tmp[n].gated);
+		tmp[n].mask = mask_of(c->code_size);
 		n++;
 		pos += len;
 		if (straddle || ends_block(i))
@@ -365,8 +363,10 @@ static struct block *build(struct cpu *c, struct block_cache *bc, u64 lin, u64 p
 	}
 	if (!n)
 		return NULL;
+	memset(&tmp[n], 0, sizeof(tmp[n]));
+	tmp[n].run = exec_thr_stop;
 
-	size = sizeof(*b) + n * sizeof(struct binsn);
+	size = sizeof(*b) + (n + 1) * sizeof(struct binsn);
 	b = arena_alloc(bc, size);
 	if (!b) {
 		block_cache_flush(bc); /* full: start over */
@@ -386,7 +386,7 @@ static struct block *build(struct cpu *c, struct block_cache *bc, u64 lin, u64 p
 	 * of cpu_run() would find: after them, control goes back there. */
 	b->chain_ok =
 	    isa_forms[last_form].pg == PG_INNOCUOUS && !(isa_forms[last_form].flags & F_SERIAL);
-	memcpy(b->insn, tmp, n * sizeof(struct binsn));
+	memcpy(b->insn, tmp, (n + 1) * sizeof(struct binsn));
 	if (!page_add(bc, pa >> 12, b) || (b->pa2 != ~0ULL && !page_add(bc, b->pa2 >> 12, b))) {
 		block_cache_flush(bc);
 		return NULL;
@@ -400,8 +400,10 @@ static struct block *build(struct cpu *c, struct block_cache *bc, u64 lin, u64 p
 /* ---- finding the block to run ------------------------------------------ */
 
 /* Checks that depend on where the block runs now, not on its bytes. */
-static bool runnable_here(struct cpu *c, const struct block *b, u64 lin)
+static inline bool runnable_here(struct cpu *c, const struct block *b, u64 lin)
 {
+	if (likely(b->pa2 == ~0ULL && c->mode == CPU_MODE_LONG64))
+		return true; /* the common case, in one test */
 	if (b->pa2 != ~0ULL) {
 		/* The straddling tail must come from the same physical page. */
 		u64 l2 = (lin & ~0xfffULL) + 4096, p2;
@@ -422,23 +424,36 @@ static bool runnable_here(struct cpu *c, const struct block *b, u64 lin)
 	return true;
 }
 
+/* What a chain link's successor depends on besides the linear address:
+ * the translation generation, the CPL and the mode key (the generation
+ * counts up from 0 and stays far below 2^40). */
+static inline u64 chain_ctx(const struct cpu *c, const struct block_cache *bc, u32 key)
+{
+	return bc->gen | ((u64)c->cpl << 40) | ((u64)key << 42);
+}
+
+/* The linear address of CS:RIP. */
+static inline u64 code_lin(const struct cpu *c)
+{
+	u64 lin = c->seg[SEG_CS].base + c->rip;
+
+	return c->mode != CPU_MODE_LONG64 ? lin & 0xffffffff : lin;
+}
+
 struct block *block_find(struct cpu *c, struct block *prev)
 {
 	struct block_cache *bc = c->bc;
-	u64 lin = c->seg[SEG_CS].base + c->rip, pa, flushes;
+	u64 lin = code_lin(c), pa, flushes;
 	u32 key = block_mode_key(c);
+	u64 ctx = chain_ctx(c, bc, key);
 	struct block *b;
 	u8 *host;
-
-	if (c->mode != CPU_MODE_LONG64)
-		lin &= 0xffffffff;
 
 	/* 1. Chaining: the predecessor remembers where it went last time. */
 	if (prev && prev->valid) {
 		for (int k = 0; k < 2; k++) {
 			b = prev->next[k].b;
-			if (b && prev->next[k].lin == lin && prev->next[k].gen == bc->gen &&
-			    prev->next[k].cpl == c->cpl && b->valid && b->key == key) {
+			if (b && prev->next[k].lin == lin && prev->next[k].ctx == ctx && b->valid) {
 				bc->stats.chained++;
 				goto found;
 			}
@@ -467,8 +482,7 @@ struct block *block_find(struct cpu *c, struct block *prev)
 	if (prev) {
 		int k = prev->next_victim;
 		prev->next[k].lin = lin;
-		prev->next[k].gen = bc->gen;
-		prev->next[k].cpl = c->cpl;
+		prev->next[k].ctx = chain_ctx(c, bc, key); /* bc->gen may have moved */
 		prev->next[k].b = b;
 		prev->next_victim ^= 1;
 	}
@@ -481,14 +495,25 @@ found:
 /* ---- running a block ---------------------------------------------------- */
 
 /*
- * The inner loop of the interpreter.  Written with RIP in a local and the
- * stores one by one: GCC otherwise pairs c->rip/c->rflags and
- * c->next_rip/c->insn_rip into 16-byte vector stores, and the 8-byte loads
- * of the next handler then miss store forwarding (a measured 40% of the
- * sieve benchmark's time on AMD Zen), hence also the optimize attribute.
+ * The inner loop of the interpreter, in two versions.
+ *
+ * Threaded (the usual case): the whole block is one chain of tail calls,
+ * each instruction's routine jumping into the next one's (exec_fast.h).
+ * It needs the block to run to its end unless bc->exit stops it, so it is
+ * used when the budget covers the whole block, and when RFLAGS.RF is clear
+ * (RF is cleared when the first instruction completes, not before: a fault
+ * of that instruction must still see it).
+ *
+ * The loop, for the rest: written with RIP in a local and the stores one
+ * by one: GCC otherwise pairs c->rip/c->rflags and c->next_rip/c->insn_rip
+ * into 16-byte vector stores, and the 8-byte loads of the next handler then
+ * miss store forwarding (a measured 40% of the sieve benchmark's time on
+ * AMD Zen), hence also the optimize attribute.
  */
-__attribute__((optimize("no-tree-slp-vectorize"))) void block_exec(struct cpu *c, struct block *b,
-								   u64 budget)
+#define HOT __attribute__((optimize("no-tree-slp-vectorize")))
+
+static inline __attribute__((always_inline)) void exec_block(struct cpu *c, struct block *b,
+							     u64 budget)
 {
 	struct block_cache *bc = c->bc;
 	unsigned n = b->n < budget ? b->n : (unsigned)budget;
@@ -498,6 +523,13 @@ __attribute__((optimize("no-tree-slp-vectorize"))) void block_exec(struct cpu *c
 	bc->exit = 0;
 	bc->last = b;
 	bc->stats.runs++;
+	if (likely(n == b->n && !(c->rflags & FL_RF))) {
+		u64 before = c->stats.insns;
+
+		b->insn[0].run(c, &b->insn[0]);
+		bc->stats.insns += c->stats.insns - before;
+		return;
+	}
 	for (unsigned k = 0; k < n; k++) {
 		const struct binsn *bi = &b->insn[k];
 
@@ -525,6 +557,11 @@ __attribute__((optimize("no-tree-slp-vectorize"))) void block_exec(struct cpu *c
 	bc->stats.insns += n;
 }
 
+HOT void block_exec(struct cpu *c, struct block *b, u64 budget)
+{
+	exec_block(c, b, budget);
+}
+
 /*
  * Run blocks back to back: b, then its successor found through the chain
  * links, and so on, as long as nothing happened that the boundary checks
@@ -538,7 +575,7 @@ __attribute__((optimize("no-tree-slp-vectorize"))) void block_exec(struct cpu *c
  * and saves a hook call or two per block (the sieve's inner loop is a
  * 4-instruction block).
  */
-bool block_run(struct cpu *c, u64 budget)
+HOT bool block_run(struct cpu *c, u64 budget)
 {
 	struct block_cache *bc = c->bc;
 	struct block *b = block_find(c, bc->last);
@@ -546,17 +583,32 @@ bool block_run(struct cpu *c, u64 budget)
 	if (!b)
 		return false;
 	for (;;) {
-		u64 before = c->stats.insns, done;
+		u64 before = c->stats.insns, done, lin, ctx;
+		struct block *prev = b;
 
-		block_exec(c, b, budget);
+		exec_block(c, b, budget); /* block_exec, inline */
 		done = c->stats.insns - before;
 		if (bc->exit || !b->chain_ok || done >= budget)
 			return true;
 		if (c->intr_shadow || (c->rflags & FL_TF) || c->halted || c->hook_poll)
 			return true; /* belt and braces: the reference loop decides */
 		budget -= done;
-		b = block_find(c, b);
+		/* The chain links first (block_find's step 1, inline). */
+		lin = code_lin(c);
+		ctx = chain_ctx(c, bc, block_mode_key(c));
+		b = prev->next[0].b;
+		if (prev->next[0].lin == lin && prev->next[0].ctx == ctx && b && b->valid)
+			goto chained;
+		b = prev->next[1].b;
+		if (prev->next[1].lin == lin && prev->next[1].ctx == ctx && b && b->valid)
+			goto chained;
+		b = block_find(c, prev);
 		if (!b)
 			return true; /* cpu_run looks again and falls back to a step */
+		continue;
+	chained:
+		bc->stats.chained++;
+		if (!runnable_here(c, b, lin))
+			return true;
 	}
 }

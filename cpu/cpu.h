@@ -228,6 +228,13 @@ struct cpu_hooks {
 	 * byte.  May not raise; it only records (the stop comes before the
 	 * next instruction through before_insn). */
 	void (*mem_watch)(void *opaque, struct cpu *c, u64 lin, u64 pa, unsigned size, bool write);
+	/* A sensitive-but-unprivileged form (isa.def PG class PG_CTL/PG_BEH)
+	 * is about to execute without trapping: the trap-mode VMM reports a
+	 * virtualization hole.  Called from the reference step loop only (a CPU
+	 * with this hook set never runs blocks), with RIP at the instruction and
+	 * next_rip after it.  Return true when the hypervisor performed the
+	 * instruction itself (it set next_rip): the handler is skipped. */
+	bool (*sensitive)(void *opaque, struct cpu *c, const struct insn *i);
 };
 
 /* Model-specific registers kept in the CPU (the documented set; see cpu/msr.c). */

@@ -34,12 +34,21 @@ struct slot {
 static struct slot slots[4][256];
 static u16 cand[FORM_COUNT * 8];
 
-static bool form_has(const struct isa_form *f, enum opnd_kind k)
+/* Per row: a bit per operand kind it has (1 << OK_x), filled in by the
+ * constructor below so that the decoder's questions are one AND. */
+static u32 form_kinds[FORM_COUNT];
+
+static bool form_has_slow(const struct isa_form *f, enum opnd_kind k)
 {
 	for (int n = 0; n < f->nopnd; n++)
 		if (f->opnd[n].kind == k)
 			return true;
 	return false;
+}
+
+static inline bool form_has(const struct isa_form *f, enum opnd_kind k)
+{
+	return form_kinds[f - isa_forms] & (1u << k);
 }
 
 /* Does this row's encoding contain a ModRM byte?  Yes when an operand lives
@@ -59,6 +68,10 @@ __attribute__((constructor)) static void decode_index_build(void)
 {
 	unsigned used = 0;
 
+	for (int form = 0; form < FORM_COUNT; form++)
+		for (int k = 0; k <= OK_ONE; k++)
+			if (form_has_slow(&isa_forms[form], k))
+				form_kinds[form] |= 1u << k;
 	for (int map = 0; map < 4; map++) {
 		for (int op = 0; op < 256; op++) {
 			struct slot *s = &slots[map][op];
@@ -399,15 +412,8 @@ static void decode_imms(struct dec *d, struct insn *i, const struct isa_form *f)
 
 /* Sizes of SDM Vol 2 Appendix A.2.2, in bytes, for this instruction.
  * (insn_opnd_size() in cpu/insn.h returns the resolved opsz[n] when set.) */
-unsigned insn_opnd_size_slow(const struct insn *i, int n)
+static inline unsigned opnd_size_of(const struct opnd_desc *o, const struct insn *i)
 {
-	const struct isa_form *f = &isa_forms[i->form];
-	const struct opnd_desc *o;
-
-	if (n < 0 || n >= f->nopnd)
-		panic("%s has no operand %d", f->name, n);
-	o = &f->opnd[n];
-
 	switch (o->size) {
 	case OS_b: return 1;
 	case OS_w: return 2;
@@ -422,6 +428,15 @@ unsigned insn_opnd_size_slow(const struct insn *i, int n)
 	case OS_dq: return 16;
 	default: return 0;
 	}
+}
+
+unsigned insn_opnd_size_slow(const struct insn *i, int n)
+{
+	const struct isa_form *f = &isa_forms[i->form];
+
+	if (n < 0 || n >= f->nopnd)
+		panic("%s has no operand %d", f->name, n);
+	return opnd_size_of(&f->opnd[n], i);
 }
 
 /*
@@ -444,7 +459,7 @@ void insn_resolve(struct insn *i)
 	}
 	for (int n = 0; n < f->nopnd && n < OPND_MAX; n++) {
 		const struct opnd_desc *o = &f->opnd[n];
-		unsigned sz = insn_opnd_size_slow(i, n);
+		unsigned sz = opnd_size_of(o, i);
 		int reg = -1;
 		bool scalar = sz == 1 || sz == 2 || sz == 4 || sz == 8;
 
@@ -553,13 +568,16 @@ int isa_decode(struct insn *i, const u8 *buf, unsigned avail, unsigned code_size
 	else
 		m.mp = i->opsize_prefix ? P66 : P__;
 	if (s->modrm) {
-		i->modrm = take(&d, 1);
+		/* (From a local: reading i->modrm back right after the
+		 * memset above stalls on store forwarding.) */
+		u8 modrm = take(&d, 1);
 		if (d.status)
 			return d.status;
+		i->modrm = modrm;
 		i->has_modrm = true;
-		i->mod = m.mod = i->modrm >> 6;
-		m.reg = (i->modrm >> 3) & 7;
-		m.rm = i->modrm & 7;
+		i->mod = m.mod = modrm >> 6;
+		m.reg = (modrm >> 3) & 7;
+		m.rm = modrm & 7;
 		i->reg = m.reg | ((rex & 4) << 1);
 		i->rm = m.rm | ((rex & 1) << 3);
 		/* F6/F7 /1: undocumented alias of TEST /0 on every x86. */

@@ -525,6 +525,30 @@ void INTO(struct cpu *c, const struct insn *i)
 	cpu_deliver(c, EXC_OF, 0, false, EXC_SRC_INTO);
 }
 
+/* 62 /r: BOUND r16/32, m16&16/m32&32 (SDM Vol 2 "BOUND"): the signed index
+ * in the register must lie within [lower, upper], the two bounds stored
+ * one after the other in memory; otherwise #BR, a fault (saved EIP is the
+ * BOUND itself).  Invalid in 64-bit mode (the decoder's F_I64); a register
+ * operand (mod = 3) is #UD, which the row's memory-only ModRM encodes. */
+void BOUND_GvMa(struct cpu *c, const struct insn *i)
+{
+	unsigned sz = i->osize;
+	u64 ea = insn_ea(c, i);
+	s64 lo, hi, idx;
+
+	if (sz == 2) {
+		lo = (s16)cpu_read(c, i->seg, ea, 2);
+		hi = (s16)cpu_read(c, i->seg, (ea + 2) & (i->asize == 2 ? 0xffff : 0xffffffffu), 2);
+		idx = (s16)cpu_get_reg(c, i->reg, 2, false);
+	} else {
+		lo = (s32)cpu_read(c, i->seg, ea, 4);
+		hi = (s32)cpu_read(c, i->seg, (ea + 4) & (i->asize == 2 ? 0xffff : 0xffffffffu), 4);
+		idx = (s32)cpu_get_reg(c, i->reg, 4, false);
+	}
+	if (idx < lo || idx > hi)
+		cpu_raise(c, EXC_BR, 0);
+}
+
 /* F1: INT1 (ICEBP): #DB as a trap, without the gate DPL check. */
 void INT1(struct cpu *c, const struct insn *i)
 {

@@ -82,3 +82,26 @@ void LGS_GvMp(struct cpu *c, const struct insn *i)
 {
 	load_far(c, i, SEG_GS);
 }
+
+/* ---- ARPL ------------------------------------------------------------------ */
+
+/* 63 /r: ARPL r/m16, r16 (SDM Vol 2 "ARPL"): raise the RPL of the selector
+ * in r/m16 to the RPL of r16 if it is lower, and say so in ZF.  An OS uses
+ * it to stop a caller from passing a selector more privileged than itself
+ * (Vol 3 §5.10.4).  Protected mode only: #UD in real and VM86 mode (in
+ * 64-bit mode opcode 63 is MOVSXD, a different row). */
+void ARPL_EwGw(struct cpu *c, const struct insn *i)
+{
+	u16 dst, src;
+
+	if (c->mode == CPU_MODE_REAL || c->mode == CPU_MODE_VM86)
+		cpu_raise(c, EXC_UD, 0);
+	dst = (u16)opnd_read_rmw(c, i, 0);
+	src = (u16)opnd_read(c, i, 1);
+	if ((dst & 3) < (src & 3)) {
+		opnd_write(c, i, 0, (dst & ~3u) | (src & 3));
+		flags_write(c, FL_ZF, FL_ZF);
+	} else {
+		flags_write(c, FL_ZF, 0);
+	}
+}

@@ -537,3 +537,17 @@ void ESC_DF(struct cpu *c, const struct insn *i)
 {
 	x87_escape(c);
 }
+
+/* ---- performance counters (SDM Vol 2 "RDPMC") ---------------------------- */
+
+/* 0F 33: RDPMC.  At CPL > 0 it is allowed only with CR4.PCE = 1 (#GP(0)
+ * otherwise).  vmlab models no performance-monitoring counters (CPUID leaf
+ * 0AH reports none), so every counter index in ECX is invalid: #GP(0) by the
+ * SDM.  (QEMU 7.2 raises #UD there instead; systest32 only tests CPL 3.) */
+void RDPMC(struct cpu *c, const struct insn *i)
+{
+	if (c->cpl > 0 && !(c->cr4 & CR4_PCE))
+		cpu_raise(c, EXC_GP, 0);
+	CPU_INTERCEPT(c, i);
+	cpu_raise(c, EXC_GP, 0);
+}

@@ -127,7 +127,11 @@ static inline unsigned mem_fast_perm(const struct cpu *c, unsigned write)
 	return 1u << (cls * 3 + write);
 }
 
-static inline u8 *mem_fast_host(struct cpu *c, enum sreg s, u64 off, unsigned size, unsigned write)
+/* (always_inline: with the sizes and write flag constant it folds to a few
+ * instructions; GCC otherwise gives up inlining it into exec_fast.c's many
+ * specialised routines.) */
+static inline __attribute__((always_inline)) u8 *mem_fast_host(struct cpu *c, enum sreg s, u64 off,
+							       unsigned size, unsigned write)
 {
 	u64 lin = off, pcid;
 	struct tlb_entry *e;

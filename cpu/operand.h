@@ -18,18 +18,25 @@
 #include "cpu/mem.h"
 
 /* The effective address of the ModRM memory operand (SDM Vol 1 §3.7.5):
- * base + index * scale + disp (+ next RIP), wrapped to the address size. */
-static inline u64 insn_ea_fast(const struct cpu *c, const struct insn *i)
+ * base + index * scale + disp (+ next RIP), wrapped to the address size.
+ * _at: with the next instruction's RIP given (the threaded routines of
+ * cpu/exec_fast.c do not keep c->next_rip up to date). */
+static inline u64 insn_ea_at(const struct cpu *c, const struct insn *i, u64 next_rip)
 {
 	u64 ea = (u64)i->disp;
 
 	if (i->rip_rel)
-		ea += c->next_rip;
+		ea += next_rip;
 	if (i->base >= 0)
 		ea += c->gpr[i->base];
 	if (i->index >= 0)
 		ea += c->gpr[i->index] * i->scale;
 	return i->asize == 8 ? ea : ea & mask_of(i->asize);
+}
+
+static inline u64 insn_ea_fast(const struct cpu *c, const struct insn *i)
+{
+	return insn_ea_at(c, i, c->next_rip);
 }
 
 /* A general register of 1, 2, 4 or 8 bytes; sh = 8 for AH/CH/DH/BH. */

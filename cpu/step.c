@@ -113,6 +113,14 @@ static enum boundary boundary_events(struct cpu *c)
 	return c->halted ? B_HALTED : B_RUN;
 }
 
+/* 4b. A sensitive-but-unprivileged instruction (see step_one). */
+static bool pg_sensitive(struct cpu *c, const struct insn *i)
+{
+	if (c->pg_strict && c->cpl > 0)
+		cpu_raise(c, EXC_GP, 0);
+	return c->hooks.sensitive && c->hooks.sensitive(c->hooks.opaque, c, i);
+}
+
 /* 5. Commit and retire one instruction. */
 static inline void retire(struct cpu *c)
 {
@@ -148,6 +156,15 @@ static enum cpu_stop step_one(struct cpu *c)
 	 * on a processor without that feature. */
 	if (isa_forms[i.form].feature != BASE && !cpu_has_feature(c, isa_forms[i.form].feature))
 		cpu_raise(c, EXC_UD, 0);
+
+	/* 4b. Popek-Goldberg: a sensitive-but-unprivileged form (PG_CTL,
+	 * PG_BEH) runs without trapping on x86 -- a virtualization hole.  The
+	 * hypothetical --cpu=pg-strict makes it trap at CPL > 0 (#GP(0), before
+	 * any other check); otherwise a trap-mode VMM gets to see it. */
+	if (unlikely(isa_forms[i.form].pg >= PG_CTL) && pg_sensitive(c, &i)) {
+		retire(c);
+		return c->shutdown ? CPU_STOP_SHUTDOWN : CPU_STOP_NONE;
+	}
 
 	tf = c->rflags & FL_TF;
 	isa_forms[i.form].handler(c, &i);
@@ -200,8 +217,11 @@ enum cpu_stop cpu_step(struct cpu *c)
 /* Can the next instruction boundary be handled by the block loop? */
 static inline bool block_ok(const struct cpu *c)
 {
+	/* (pg-strict and hole reporting check each instruction's PG class
+	 * here, in the reference loop: blocks would skip it.) */
 	return c->block_cache && c->bc && !c->hook_poll && !c->intr_shadow &&
-	       !(c->rflags & FL_TF) && !trace_on(c->trace, TRACE_INSN);
+	       !(c->rflags & FL_TF) && !trace_on(c->trace, TRACE_INSN) && !c->pg_strict &&
+	       !c->hooks.sensitive;
 }
 
 enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)

@@ -19,6 +19,7 @@
 #include "lib/trace.h"
 
 struct board;
+struct lapic;
 
 /* What a device instance offers besides its bus ranges. */
 struct device_ops {
@@ -80,6 +81,11 @@ struct board {
 	/* Raw disk image paths for ide0:0 / ide0:1 (the IDE controller reads them). */
 	const char *disk_path[2];
 	int ncpus;
+	/* The CPU whose slice the run loop is running (0 = BSP): per-CPU
+	 * devices such as the local APIC answer MMIO for this one. */
+	int current_cpu;
+	/* The local APICs (devices/lapic.h), NULL without them. */
+	struct lapic *lapic;
 
 	/* Interrupt delivery out of the board: set_irq(line, level) on ISA IRQ
 	 * lines 0-15 (and I/O APIC inputs above).  Installed by whoever owns the

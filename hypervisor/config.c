@@ -217,7 +217,7 @@ bad_empty:
 
 /* ---- the known keys ----------------------------------------------------- */
 
-enum key_kind { K_MEMSIZE, K_NUMVCPUS, K_STRING, K_PATH, K_SERIAL, K_INITRD, K_TRACE };
+enum key_kind { K_MEMSIZE, K_NUMVCPUS, K_STRING, K_PATH, K_SERIAL, K_INITRD, K_TRACE, K_VIRT, K_CPU };
 
 struct key_desc {
 	const char *key;
@@ -237,7 +237,31 @@ static const struct key_desc known_keys[] = {
     {"vmlab.append", K_STRING, offsetof(struct vm_config, append)},
     {"vmlab.initrd", K_INITRD, 0},
     {"vmlab.trace", K_TRACE, 0},
+    {"vmlab.virt", K_VIRT, 0},
+    {"vmlab.cpu", K_CPU, 0},
 };
+
+int config_parse_virt(const char *s, int *virt, const char *what, struct err *e)
+{
+	if (!strcmp(s, "none"))
+		*virt = VIRT_NONE;
+	else if (!strcmp(s, "trap"))
+		*virt = VIRT_TRAP;
+	else
+		return err_set(e, "%s: expected none or trap, got \"%s\"", what, s);
+	return 0;
+}
+
+int config_parse_cpu(const char *s, bool *pg_strict, const char *what, struct err *e)
+{
+	if (!strcmp(s, "default"))
+		*pg_strict = false;
+	else if (!strcmp(s, "pg-strict"))
+		*pg_strict = true;
+	else
+		return err_set(e, "%s: expected default or pg-strict, got \"%s\"", what, s);
+	return 0;
+}
 
 /* Apply one known key; on error e holds "key: problem" (no file/line). */
 static int apply_key(struct vm_config *cfg, const struct key_desc *k, const char *v,
@@ -290,6 +314,8 @@ static int apply_key(struct vm_config *cfg, const struct key_desc *k, const char
 		config_set_str(&cfg->trace, v);
 		return 0;
 	}
+	case K_VIRT: return config_parse_virt(v, &cfg->virt, k->key, e);
+	case K_CPU: return config_parse_cpu(v, &cfg->pg_strict, k->key, e);
 	}
 	panic("config: key kind %d", k->kind);
 }

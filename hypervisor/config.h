@@ -16,6 +16,8 @@
  *   vmlab.append       kernel command line                 (--append)
  *   vmlab.initrd       modules: FILE[ ARGS][,FILE[ ARGS]...] (--initrd)
  *   vmlab.trace        event kinds to trace, "mode,io,..."  (--trace)
+ *   vmlab.virt         none | trap                       (--virt)
+ *   vmlab.cpu          default | pg-strict               (--cpu)
  *
  * Every other key is kept (struct config_kv) and listed by
  * `vmlab run --check-config`.  Relative paths in a file are relative to the
@@ -62,10 +64,19 @@ struct vm_config {
 	u64 timeout_ns; /* virtual time budget, 0: none */
 	bool block_cache;
 	bool check_config;
+	int virt;	/* enum vm_virt: --virt / vmlab.virt */
+	bool pg_strict; /* --cpu=pg-strict / vmlab.cpu */
 
 	struct config_kv *unknown;
 	int nunknown;
 };
+
+/* Virtualization modes (DESIGN.md §4): the emulator is the machine, or a
+ * trap-and-emulate VMM runs the guest deprivileged (hypervisor/vmm.h). */
+enum vm_virt { VIRT_NONE, VIRT_TRAP };
+/* "none"/"trap" -> enum vm_virt; "default"/"pg-strict" -> *pg_strict. */
+int config_parse_virt(const char *s, int *virt, const char *what, struct err *e);
+int config_parse_cpu(const char *s, bool *pg_strict, const char *what, struct err *e);
 
 /* Defaults: 128 MiB, 1 CPU, serial on stdio, block cache on. */
 void config_init(struct vm_config *cfg);

@@ -17,7 +17,11 @@
  * the virtual-time budget, or a machine that can never wake up again.
  */
 #include "hypervisor/vm.h"
+#include "cpu/cpuid.h"
+#include "devices/lapic.h"
 #include "hypervisor/firmware.h"
+#include "hypervisor/vmm.h"
+#include "hypervisor/mptable.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,20 +38,71 @@ void vm_init(struct vm *vm)
 
 /* ---- the CPU's hooks: the interrupt line and stop requests ------------- */
 
+/* Is the 8259's INTR asserted toward CPU c?  Without local APICs only the
+ * BSP is wired to it; with them, a CPU takes it when its APIC is hardware
+ * disabled or LINT0 is in ExtINT mode (devices/lapic.h). */
+static bool pic_intr_for(struct vm *vm, struct cpu *c)
+{
+	struct board *b = &vm->board;
+	struct lapic *l = lapic_of(b);
+
+	if (!b->intr_pending || !b->intr_pending(b->intr_opaque))
+		return false;
+	return l ? lapic_pic_accepted(l, c->index) : c->index == 0;
+}
+
 static bool hook_intr_pending(void *opaque, struct cpu *c)
 {
-	struct board *b = &((struct vm *)opaque)->board;
+	struct vm *vm = opaque;
+	struct lapic *l = lapic_of(&vm->board);
 
-	/* Only the BSP is wired to the 8259's INTR output (virtual-wire mode);
-	 * APs get interrupts through their local APIC. */
-	return c->index == 0 && b->intr_pending && b->intr_pending(b->intr_opaque);
+	if (l)
+		lapic_set_hw_enabled(l, c->index, c->msr.apic_base & BIT(11));
+	/* ExtINT from the 8259 outranks the APIC's own fixed interrupts. */
+	return pic_intr_for(vm, c) || (l && lapic_intr_pending(l, c->index));
 }
 
 static int hook_intr_ack(void *opaque, struct cpu *c)
 {
-	struct board *b = &((struct vm *)opaque)->board;
+	struct vm *vm = opaque;
+	struct board *b = &vm->board;
+	struct lapic *l = lapic_of(b);
 
-	return b->intr_ack ? b->intr_ack(b->intr_opaque) : -1;
+	if (pic_intr_for(vm, c))
+		return b->intr_ack(b->intr_opaque);
+	return l ? lapic_intr_ack(l, c->index) : -1;
+}
+
+/* INIT, start-up IPI and NMI from the local APICs (SDM Vol 3A §9.4.4:
+ * INIT puts an AP in wait-for-SIPI; a SIPI with vector VV starts it in
+ * real mode at VV00:0000, i.e. physical VV000h). */
+static void lapic_signal(void *opaque, int cpu, enum lapic_signal sig, u8 vector)
+{
+	struct vm *vm = opaque;
+	struct cpu *c;
+
+	if (cpu < 0 || cpu >= vm->ncpus)
+		return;
+	c = &vm->cpus[cpu];
+	switch (sig) {
+	case LAPIC_SIGNAL_NMI: c->nmi_pending = true; break;
+	case LAPIC_SIGNAL_INIT:
+		/* A CPU cannot reset itself in the middle of its own instruction:
+		 * INIT to self is not a valid xAPIC IPI anyway. */
+		if (cpu == vm->board.current_cpu)
+			break;
+		cpu_reset(c);
+		c->wait_for_sipi = true;
+		break;
+	case LAPIC_SIGNAL_SIPI:
+		if (!c->wait_for_sipi)
+			break; /* a SIPI to a running CPU is ignored */
+		cpu_load_seg_real(c, SEG_CS, (u16)(vector << 8));
+		c->rip = 0;
+		c->wait_for_sipi = false;
+		c->halted = false;
+		break;
+	}
 }
 
 static bool hook_board_stopped(void *opaque)
@@ -83,6 +138,14 @@ static int map_ram(struct bus *bus, u64 size, struct err *e)
 	return 0;
 }
 
+/* The MP tables, describing the CPUs with what CPUID.1 says of the BSP. */
+static int install_mptable(struct vm *vm, struct err *e)
+{
+	struct cpuid_regs r = cpuid_query(&vm->cpus[0], 1, 0);
+
+	return mptable_install(&vm->board.bus, vm->ncpus, r.eax, r.edx, e);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, struct chardev *com1, struct err *e)
 {
 	struct board *b = &vm->board;
@@ -90,7 +153,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct chardev *com1, 
 	vm->cfg = cfg;
 	/* 1. The board, its bus and RAM.  Virtual time counts our retired
 	 * instructions. */
-	if (board_init(b, cfg->mem_size, &vm->trace, e))
+	/* (--virt=trap: the VMM's private region follows the guest's RAM.) */
+	if (board_init(b, cfg->mem_size + (cfg->virt == VIRT_TRAP ? VMM_AREA_SIZE : 0), &vm->trace,
+		       e))
 		return -1;
 	vm->created = true;
 	b->icount = &vm->retired;
@@ -116,14 +181,18 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct chardev *com1, 
 
 		cpu_init(c, i, &b->bus, &vm->trace, &vm->retired);
 		c->block_cache = cfg->block_cache;
+		c->pg_strict = cfg->pg_strict;
 		c->hooks.opaque = vm;
 		c->hooks.intr_pending = hook_intr_pending;
 		c->hooks.intr_ack = hook_intr_ack;
 		c->hooks.board_stopped = hook_board_stopped;
 		vm_debug_attach_cpu(vm, c); /* debug.c: breakpoint/watchpoint hooks */
 	}
-	if (vm->ncpus > 1 && !board_find_device(b, "lapic") && !board_find_device(b, "apic"))
-		note(vm, "--smp: only 1 CPU is supported until the APIC lands%s",
+	if (lapic_of(b)) {
+		lapic_of(b)->signal = lapic_signal;
+		lapic_of(b)->signal_opaque = vm;
+	} else if (vm->ncpus > 1)
+		note(vm, "--smp: no local APIC linked in%s",
 		     " (the other CPUs wait for a SIPI that never comes)");
 
 	/* 4. The boot path. */
@@ -143,15 +212,22 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct chardev *com1, 
 			return -1;
 		vm->booted_multiboot = true;
 		multiboot_setup_cpu(&vm->cpus[0], &vm->boot);
+		/* The MP tables a BIOS would leave (MP spec 1.4, mptable.h). */
+		if (install_mptable(vm, e))
+			return -1;
 	} else {
 		char bios[4096];
 
 		/* The firmware path (hypervisor/firmware.h): the BSP starts at
 		 * F000:FFF0 = 0xFFFFFFF0 in our BIOS ROM, which boots sector 0 of
 		 * the first IDE disk (--hda). */
-		if (firmware_locate(NULL, bios, sizeof(bios), e) || firmware_load(&b->bus, bios, e))
+		if (firmware_locate(NULL, bios, sizeof(bios), e) ||
+		    firmware_load(&b->bus, bios, e) || install_mptable(vm, e))
 			return -1;
 	}
+	/* 5. --virt=trap: the VMM takes the booted CPU over (hypervisor/vmm.h). */
+	if (cfg->virt == VIRT_TRAP && vmm_create(vm, e))
+		return -1;
 	return 0;
 }
 
@@ -166,6 +242,9 @@ void vm_destroy(struct vm *vm)
 		board_destroy(&vm->board);
 	vm->created = false;
 	multiboot_boot_free(&vm->boot);
+	if (vm->vmm)
+		vmm_destroy(vm->vmm);
+	vm->vmm = NULL;
 }
 
 /* ---- the run loop ----------------------------------------------------------- */
@@ -279,6 +358,11 @@ void vm_run_until(struct vm *vm, int step_cpu, u64 nsteps, struct vm_stop *st)
 
 			if (c->wait_for_sipi)
 				continue;
+			/* Per-CPU devices (the local APIC) answer for this CPU,
+			 * whose IA32_APIC_BASE.EN they follow. */
+			b->current_cpu = i;
+			if (lapic_of(b))
+				lapic_set_hw_enabled(lapic_of(b), i, c->msr.apic_base & BIT(11));
 			r = cpu_run(c, slice);
 			/* A breakpoint, watchpoint or event break (a triple-fault
 			 * break is reported before the shutdown it announces). */
@@ -323,6 +407,18 @@ void vm_run_until(struct vm *vm, int step_cpu, u64 nsteps, struct vm_stop *st)
 		if (input_open && (++polls & 15) == 0)
 			input_open = vm->host_poll(vm->host_opaque, 0);
 
+		if (!all_halted)
+			continue;
+		/* A halted CPU with an interrupt waiting (an IPI sent after it
+		 * halted) wakes in the next round. */
+		for (int i = 0; i < vm->ncpus && all_halted; i++) {
+			struct cpu *c = &vm->cpus[i];
+
+			if (c->halted && !c->wait_for_sipi &&
+			    ((c->nmi_pending && !c->nmi_blocked) ||
+			     ((c->rflags & FL_IF) && hook_intr_pending(vm, c))))
+				all_halted = false;
+		}
 		if (!all_halted)
 			continue;
 		/* 5. Every CPU is halted.  With interrupts enabled, something may

@@ -70,6 +70,9 @@ struct vm {
 	int nnotes;
 	bool created;
 
+	/* --virt=trap: the trap-and-emulate VMM (hypervisor/vmm.h), or NULL. */
+	struct vmm *vmm;
+
 	/* Debugger state (hypervisor/debug.h): breakpoints, watchpoints ... */
 	struct vm_debug debug;
 	/* Set once the guest has ended the run: later runs report it again. */

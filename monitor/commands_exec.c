@@ -248,12 +248,8 @@ static bool cmd_info(struct monitor *m, int argc, char **argv, const char *rest)
 	struct vm_debug *d = &m->vm->debug;
 	bool any = false;
 
-	if (argc > 1 && !strcmp(argv[1], "symbol")) {
-		const struct mon_cmd *c;
-		for (c = mon_cmds_inspect; c->name && strcmp(c->name, "info-symbol"); c++)
-			;
-		return c->fn(m, argc - 1, argv + 1, rest + strcspn(rest, " \t"));
-	}
+	if (argc > 1 && !strcmp(argv[1], "symbol"))
+		return mon_info_symbol(m, argc - 1, argv + 1, rest + strcspn(rest, " \t"));
 	if (argc < 2 ||
 	    (strcmp(argv[1], "breakpoints") && strcmp(argv[1], "break") && strcmp(argv[1], "b")))
 		return mon_error(m, "usage: info breakpoints | info symbol ADDR");

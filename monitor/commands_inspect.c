@@ -300,15 +300,49 @@ static bool cmd_disas(struct monitor *m, int argc, char **argv, const char *rest
 /* Backtrace along the RBP chain: [rbp] = caller's rbp, [rbp+w] = return
  * address (the frame `push rbp; mov rbp, rsp` builds, System V ABI §3.2.2).
  * Code built with -fomit-frame-pointer has no chain: the walk stops when
- * the next frame pointer does not go up the stack. */
+ * the next frame pointer does not go up the stack.
+ *
+ * The innermost frame may not be built yet: on the first instruction of a
+ * function (a breakpoint on its symbol) the return address is at [rsp] and
+ * RBP still belongs to the caller; after the `push rbp` it is at [rsp+w].
+ * Without that check bt would skip the caller (gdb does the same prologue
+ * analysis, more generally). */
+static int frame_state(struct monitor *m, u64 pc, u64 *ret_slot)
+{
+	struct cpu *c = mon_cpu(m);
+	const struct symbol *s;
+	u64 off, rsp = c->gpr[RSP];
+	u8 code[4] = {0};
+
+	s = symtab_find(&m->syms, pc, &off);
+	if (!s || !s->func || off > 1)
+		return 0;
+	if (vm_debug_read(m->vm, m->cpu, DBG_VIRT, s->addr, code, 4, NULL))
+		return 0;
+	if (code[0] != 0x55) /* push rbp: no frame-pointer prologue */
+		return 0;
+	*ret_slot = off == 0 ? rsp : rsp + c->code_size;
+	return 1;
+}
+
 static bool cmd_bt(struct monitor *m, int argc, char **argv, const char *rest)
 {
 	struct cpu *c = mon_cpu(m);
 	unsigned w = c->code_size;
-	u64 rbp = c->gpr[RBP], pc = c->rip;
+	u64 rbp = c->gpr[RBP], pc = c->rip, slot;
 	char label[200];
+	int depth = 0;
 
-	for (int depth = 0; depth < 64; depth++) {
+	if (frame_state(m, pc, &slot)) {
+		u64 ret = 0;
+
+		mon_label(m, pc, label, sizeof(label));
+		mon_printf(m, "#%-2d %s\n", depth++, label);
+		if (vm_debug_read(m->vm, m->cpu, DBG_VIRT, slot, &ret, w, NULL) || !ret)
+			return true;
+		pc = ret;
+	}
+	for (; depth < 64; depth++) {
 		u64 next = 0, ret = 0;
 
 		mon_label(m, pc, label, sizeof(label));
@@ -327,7 +361,8 @@ static bool cmd_bt(struct monitor *m, int argc, char **argv, const char *rest)
 	return true;
 }
 
-static bool cmd_info_symbol(struct monitor *m, int argc, char **argv, const char *rest)
+/* `info symbol ADDR` (commands_exec.c's `info` calls this). */
+bool mon_info_symbol(struct monitor *m, int argc, char **argv, const char *rest)
 {
 	char sym[160];
 	u64 addr;
@@ -478,15 +513,21 @@ static bool cmd_trace(struct monitor *m, int argc, char **argv, const char *rest
 {
 	struct err e = {""};
 	u64 mask, cur;
-	bool on;
+	bool on, regdiff;
 
 	if (argc != 3 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
 		return mon_error(m, "usage: trace on|off KIND[,KIND...]");
 	if (m->tt_sink < 0)
 		return mon_error(m, "trace: no trace sink (all trace sink slots are taken)");
-	if (trace_parse_list(argv[2], &mask, &e))
+	if (trace_text_parse(argv[2], &mask, &regdiff, &e))
 		return mon_error(m, "%s", e.msg);
 	on = !strcmp(argv[1], "on");
+	/* regdiff: `trace on regdiff` adds insn; `trace off regdiff` keeps insn. */
+	if (regdiff) {
+		m->tt->regdiff = on;
+		if (!on)
+			mask &= ~BIT(TRACE_INSN);
+	}
 	cur = m->vm->trace.sinks[m->tt_sink].mask;
 	trace_set_mask(&m->vm->trace, m->tt_sink, on ? cur | mask : cur & ~mask);
 	mon_printf(m, "tracing %s: %s\n", on ? "on" : "off", argv[2]);
@@ -501,12 +542,12 @@ const struct mon_cmd mon_cmds_inspect[] = {
     {"xp", NULL, cmd_xp, "xp/FMT PADDR", "examine physical memory"},
     {"disas", NULL, cmd_disas, "disas [ADDR] [N]", "disassemble N instructions (default 8)"},
     {"bt", NULL, cmd_bt, "bt", "backtrace along the RBP chain"},
-    {"info-symbol", NULL, cmd_info_symbol, "info-symbol ADDR", "the symbol at ADDR"},
     {"devices", NULL, cmd_devices, "devices", "board devices and bus access counters"},
     {"irq", NULL, cmd_irq, "irq", "interrupt controller state"},
     {"vga", NULL, cmd_vga, "vga", "the VGA text screen, if there is a VGA device"},
     {"stats", NULL, cmd_stats, "stats", "instructions, exceptions, TLB, I/O, trace counters"},
     {"history", NULL, cmd_history, "history mode", "the mode switches of the run"},
-    {"trace", NULL, cmd_trace, "trace on|off KIND", "trace events (mode,int,exc,io,...)"},
+    {"trace", NULL, cmd_trace, "trace on|off KIND",
+     "trace events (mode,int,exc,io,insn,regdiff,...)"},
     {NULL},
 };

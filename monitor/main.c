@@ -23,6 +23,7 @@
 #include "monitor/options.h"
 #include "monitor/repl.h"
 #include "monitor/run_stats.h"
+#include "monitor/trace_json.h"
 #include "monitor/trace_text.h"
 
 #if __has_include("cpu/isa.h")
@@ -81,7 +82,9 @@ static int cmd_run(int argc, char **argv)
 	struct run_options ro;
 	struct console con = {.in_fd = -1};
 	struct trace_text tt = {0};
-	struct monitor mon;
+	struct trace_json tj = {0};
+	bool regdiff = false, json;
+	struct monitor mon = {0};
 	bool mon_open = false;
 	struct vm vm;
 	struct err e = {""};
@@ -107,9 +110,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (options_check(&cfg, &ro, stderr, &e))
 		goto fail;
-	if (cfg.trace && trace_parse_list(cfg.trace, &mask, &e))
+	if (cfg.trace && trace_text_parse(cfg.trace, &mask, &regdiff, &e))
 		goto fail;
-	if (cfg.trace_file && !mask)
+	json = trace_json_wanted(cfg.trace_file);
+	if (cfg.trace_file && !mask && !json) /* a timeline always has the modes */
 		fprintf(stderr,
 			"vmlab: warning: --trace-file without --trace: nothing is traced\n");
 
@@ -118,14 +122,29 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	/* The monitor's `trace on KIND` uses the same text sink (on stdout, so
 	 * the lines interleave with its output when --trace-file is not given). */
-	if ((mask || ro.monitor) && trace_text_open(&tt, &vm.trace, mask, cfg.trace_file, &e))
+	if (json && trace_json_open(&tj, &vm.trace, mask, cfg.trace_file, &e))
 		goto fail;
-	if (ro.monitor && !cfg.trace_file)
+	if (((mask && !json) || ro.monitor) &&
+	    trace_text_open(&tt, &vm.trace, json ? 0 : mask, json ? NULL : cfg.trace_file, &e))
+		goto fail;
+	if (ro.monitor && (!cfg.trace_file || json))
 		tt.out = stdout;
+	tt.regdiff = regdiff && !json;
+	if (tt.out && (ro.symbols || cfg.kernel)) {
+		struct err ignore; /* no symbols: instruction lines show addresses only */
+
+		trace_text_symbols(&tt, ro.symbols ? ro.symbols : cfg.kernel, &ignore);
+	}
+	/* The monitor's mode history listens from the start, so that it also
+	 * sees the switches vm_create makes (the multiboot entry state). */
+	if (ro.monitor && monitor_preinit(&mon, &vm.trace, &e))
+		goto fail;
 
 	/* The machine. */
 	if (vm_create(&vm, &cfg, &con.cd, &e))
 		goto fail;
+	trace_text_set_cpus(&tt, vm.cpus, vm.ncpus);
+	trace_json_set_machine(&tj, &vm.board.bus, vm.board.ns_per_insn);
 	for (int i = 0; i < vm.nnotes; i++)
 		fprintf(stderr, "vmlab: %s\n", vm.notes[i]);
 	if (con.in_fd >= 0) {
@@ -158,6 +177,9 @@ static int cmd_run(int argc, char **argv)
 			run_stats_print(&rs, &vm, stderr);
 	}
 	console_close(&con); /* flush the guest's output before our last word */
+	trace_text_flush(&tt);
+	if (trace_json_close(&tj, vm.retired, &e))
+		fprintf(stderr, "vmlab: %s\n", e.msg);
 	fflush(stdout);
 	if (why[0])
 		fprintf(stderr, "vmlab: %s\n", why);
@@ -167,6 +189,10 @@ fail:
 out:
 	if (mon_open)
 		monitor_fini(&mon);
+	else
+		free(mon.hist); /* monitor_preinit's, if the monitor never started */
+	/* Every way out leaves a complete JSON file (a no-op once closed). */
+	trace_json_close(&tj, vm.retired, &e);
 	vm_destroy(&vm);
 	trace_text_close(&tt);
 	console_close(&con);

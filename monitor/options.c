@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/trace.h"
+#include "monitor/trace_text.h"
 
 enum opt_id {
 	O_KERNEL,
@@ -36,6 +37,8 @@ enum opt_id {
 	O_SCRIPT,
 	O_SYMBOLS,
 	O_GDB,
+	O_VIRT,
+	O_CPU,
 	O_HELP,
 	O_COUNT
 };
@@ -55,8 +58,8 @@ static const struct opt opts[O_COUNT] = {
     [O_SERIAL] = {"--serial", "stdio|file:PATH|none", "where COM1 goes (default stdio)"},
     [O_MAX_INSNS] = {"--max-insns", "N", "stop after N instructions (status 6)"},
     [O_TIMEOUT] = {"--timeout", "SECONDS", "stop after SECONDS of virtual time (status 6)"},
-    [O_TRACE] = {"--trace", "LIST", "trace events: mode,int,exc,io,... or all"},
-    [O_TRACE_FILE] = {"--trace-file", "PATH", "write the trace to PATH (default stderr)"},
+    [O_TRACE] = {"--trace", "LIST", "trace events: mode,int,exc,io,insn,regdiff,... or all"},
+    [O_TRACE_FILE] = {"--trace-file", "PATH", "trace to PATH (stderr); F.json: Chrome/Perfetto"},
     [O_NO_BLOCK_CACHE] = {"--no-block-cache", NULL, "interpret one instruction at a time"},
     [O_STATS] = {"--stats", NULL, "print instructions, seconds and MIPS at exit (stderr)"},
     [O_CHECK_CONFIG] = {"--check-config", NULL, "print the configuration and exit"},
@@ -64,6 +67,8 @@ static const struct opt opts[O_COUNT] = {
     [O_SCRIPT] = {"-x", "FILE", "run monitor commands from FILE (batch; implies --monitor)"},
     [O_SYMBOLS] = {"--symbols", "FILE", "guest symbols from this ELF (default: the kernel)"},
     [O_GDB] = {"--gdb", "PORT", "wait stopped for gdb on 127.0.0.1:PORT (0: any free port)"},
+    [O_VIRT] = {"--virt", "none|trap", "virtualization: bare machine or trap-and-emulate VMM"},
+    [O_CPU] = {"--cpu", "default|pg-strict", "pg-strict: sensitive instructions trap at CPL>0"},
     [O_HELP] = {"--help", NULL, "this help"},
 };
 
@@ -117,6 +122,11 @@ static int distance(const char *a, const char *b)
 
 const char *options_closest(const char *word, const char *const *cands, int n)
 {
+	return options_nearest(word, cands, n, 3);
+}
+
+const char *options_nearest(const char *word, const char *const *cands, int n, int max)
+{
 	const char *best = NULL;
 	int bd = 99;
 
@@ -131,7 +141,9 @@ const char *options_closest(const char *word, const char *const *cands, int n)
 			best = cands[i];
 		}
 	}
-	return bd <= 3 ? best : NULL;
+	/* A short word is not "close" to what shares none of its letters:
+	 * "zz" is 2 edits from "bt", but suggesting bt helps nobody. */
+	return bd <= max && bd < (int)strlen(word) ? best : NULL;
 }
 
 static int unknown_option(const char *arg, size_t len, struct err *e)
@@ -160,6 +172,7 @@ static int apply(struct vm_config *cfg, struct run_options *ro, int id, const ch
 {
 	const char *name = opts[id].name;
 	u64 n, mask;
+	bool regdiff;
 
 	if (opts[id].arg && !*v && id != O_APPEND)
 		return err_set(e, "%s: empty %s", name, opts[id].arg);
@@ -195,7 +208,7 @@ static int apply(struct vm_config *cfg, struct run_options *ro, int id, const ch
 	case O_MAX_INSNS: return config_parse_uint(v, 1, UINT64_MAX, &cfg->max_insns, name, e);
 	case O_TIMEOUT: return config_parse_seconds(v, &cfg->timeout_ns, name, e);
 	case O_TRACE:
-		if (trace_parse_list(v, &mask, e))
+		if (trace_text_parse(v, &mask, &regdiff, e))
 			return -1;
 		config_set_str(&cfg->trace, v);
 		return 0;
@@ -214,6 +227,8 @@ static int apply(struct vm_config *cfg, struct run_options *ro, int id, const ch
 			return -1;
 		ro->gdb_port = (int)n;
 		return 0;
+	case O_VIRT: return config_parse_virt(v, &cfg->virt, name, e);
+	case O_CPU: return config_parse_cpu(v, &cfg->pg_strict, name, e);
 	case O_HELP: ro->help = true; return 0;
 	}
 	panic("options: id %d", id);

@@ -39,5 +39,7 @@ void options_usage_run(FILE *out);
 
 /* The candidate closest to word (edit distance), or NULL if none is close. */
 const char *options_closest(const char *word, const char *const *cands, int n);
+/* The same with the largest distance that still counts as close. */
+const char *options_nearest(const char *word, const char *const *cands, int n, int max);
 
 #endif

@@ -250,6 +250,8 @@ void mon_where(struct monitor *m)
 
 void mon_report_stop(struct monitor *m, const struct vm_stop *st)
 {
+	/* The registers the last traced instruction changed, before the stop. */
+	trace_text_flush(m->tt);
 	switch (st->kind) {
 	case VM_STOPPED_EXITED:
 		if (st->why[0])
@@ -404,7 +406,9 @@ bool monitor_exec(struct monitor *m, const char *text)
 
 		names[n++] = "help";
 		names[n++] = "quit";
-		near = options_closest(argv[0], names, n);
+		/* Two edits or a prefix: `brek` -> break, `regi` -> regs, but
+		 * `print` is not `idt`. */
+		near = options_nearest(argv[0], names, n, 2);
 		if (near)
 			return mon_error(m, "unknown command '%s'; did you mean '%s'?", argv[0],
 					 near);
@@ -474,12 +478,29 @@ static void on_sigint(int sig)
 
 /* ---- life cycle --------------------------------------------------------------- */
 
+int monitor_preinit(struct monitor *m, struct trace *t, struct err *e)
+{
+	struct trace_sink hs = {hist_event, m, BIT(TRACE_MODE)};
+
+	memset(m, 0, sizeof(*m));
+	if (trace_add_sink(t, &hs, e) < 0)
+		return -1;
+	m->hist_early = true;
+	return 0;
+}
+
 int monitor_init(struct monitor *m, struct vm *vm, const char *symbols_file, struct chardev *con,
 		 struct trace_text *tt, struct err *e)
 {
 	struct trace_sink hs;
+	struct mode_switch *hist = m->hist_early ? m->hist : NULL;
+	size_t nhist = m->hist_early ? m->nhist : 0;
+	bool early = m->hist_early;
 
 	memset(m, 0, sizeof(*m));
+	m->hist = hist;
+	m->nhist = nhist;
+	m->hist_early = early;
 	m->vm = vm;
 	m->out = stdout;
 	m->tt = tt;
@@ -499,7 +520,7 @@ int monitor_init(struct monitor *m, struct vm *vm, const char *symbols_file, str
 	if (disas_open(&m->dis, &m->syms, e))
 		return -1;
 	hs = (struct trace_sink){hist_event, m, BIT(TRACE_MODE)};
-	if (trace_add_sink(&vm->trace, &hs, e) < 0)
+	if (!early && trace_add_sink(&vm->trace, &hs, e) < 0)
 		return -1;
 	vm->debug.cond_eval = cond_eval;
 	vm->debug.cond_opaque = m;

@@ -42,6 +42,7 @@ struct monitor {
 
 	struct mode_switch *hist;
 	size_t nhist;
+	bool hist_early; /* monitor_preinit registered the history sink */
 
 	/* The serial console's own output routine, wrapped so that we know
 	 * whether the guest left a partial line before the prompt. */
@@ -51,6 +52,9 @@ struct monitor {
 	bool partial_line;
 };
 
+/* Optional, before vm_create: start recording the mode history now, so
+ * `history mode` includes the switches made while the VM is built. */
+int monitor_preinit(struct monitor *m, struct trace *t, struct err *e);
 int monitor_init(struct monitor *m, struct vm *vm, const char *symbols_file, struct chardev *con,
 		 struct trace_text *tt, struct err *e);
 /* Run commands from `script` (batch) or the terminal; returns the status. */
@@ -84,6 +88,8 @@ bool mon_disas(struct monitor *m, u64 addr, int n, bool mark_rip);
 void mon_printf(struct monitor *m, const char *fmt, ...) PRINTF(2, 3);
 bool mon_error(struct monitor *m, const char *fmt, ...) PRINTF(2, 3);
 struct cpu *mon_cpu(struct monitor *m);
+/* `info symbol ADDR` (commands_inspect.c). */
+bool mon_info_symbol(struct monitor *m, int argc, char **argv, const char *rest);
 /* Register by name for expressions: false if no such register. */
 bool mon_reg(struct cpu *c, const char *name, u64 *v);
 

@@ -13,6 +13,7 @@
 
 #include "cpu/block.h"
 #include "hypervisor/vm.h"
+#include "hypervisor/vmm.h"
 #include "mmu/tlb.h"
 
 static double clock_s(clockid_t id)
@@ -63,4 +64,7 @@ void run_stats_print(const struct run_stats *s, const struct vm *vm, FILE *out)
 			(unsigned long long)b->invalidated, (unsigned long long)b->flushes,
 			(unsigned long long)b->fallbacks, (unsigned long long)b->code_pages);
 	}
+	/* --virt=trap: traps by reason and Popek-Goldberg class, holes. */
+	if (vm->vmm)
+		vmm_print_stats(vm->vmm, out);
 }

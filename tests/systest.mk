@@ -10,7 +10,9 @@
 # mode) when the vendor is AuthenticAMD, which is `max`'s default under TCG.
 # vmlab's CPUID is GenuineIntel with SMEP, SMAP, NX, SEP, SYSCALL (and no
 # PCID/INVPCID, so those are not tested).  tests/suites/systest.sh compares.
-SYSTEST_NAMES   := systest64
+# systest32 is the 32-bit protected-mode kernel (legacy and PAE paging,
+# call gates, the TSS I/O bitmap); it uses the same CPU model.
+SYSTEST_NAMES   := systest64 systest32
 SYSTEST_QEMU    := -cpu max,vendor=GenuineIntel
 SYSTEST_GOLDENS := $(SYSTEST_NAMES:%=$(B)/golden/%.serial)
 

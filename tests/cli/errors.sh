@@ -98,8 +98,8 @@ expect 2 "vmlab: $T/none.img: No such file or directory" run --hda "$T/none.img"
 # halts with interrupts off: vmlab says so (status 6), no usage error.
 expect_status 6 run --hda "$T/disk.img" --timeout 5
 expect_status 6 run --hdb "$T/disk.img" --timeout 5
-expect 2 "vmlab: --trace-file: $T/t.json: the .json suffix is reserved for the Chrome trace format, which is not written yet" \
-	run --kernel "$T/k.elf" --trace=mode --trace-file "$T/t.json"
+expect 2 "vmlab: --trace-file: $T/no/such/t.json: No such file or directory" \
+	run --kernel "$T/k.elf" --trace=mode --trace-file "$T/no/such/t.json"
 expect 2 "vmlab: $T/no/such/dir: No such file or directory" run --kernel "$T/k.elf" --serial "file:$T/no/such/dir"
 
 # ---- config files ----------------------------------------------------------------

@@ -8,7 +8,7 @@ set -u
 B=${B:-build}
 VMLAB=${VMLAB:-$B/vmlab}
 fail=0
-for n in systest64; do
+for n in systest64 systest32; do
 	tests/guest/compare.sh "$n" "$B/samples/$n.elf" "$B/golden" "$VMLAB" || fail=1
 	expect=samples/systest/sdm${n#systest}.expect
 	got=$(timeout "${GUEST_TIMEOUT:-60}" "$VMLAB" run --kernel "$B/samples/$n.elf" </dev/null 2>/dev/null | tr -d '\r' |

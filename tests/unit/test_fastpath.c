@@ -7,7 +7,9 @@
  * For each encoding below, many random machine states (registers, lazy or
  * materialized flags, memory) are run twice from the same starting point:
  * once through the form's generic handler, once through the fast handler
- * exec_fast_handler() picks.  Registers, RIP after the instruction, RFLAGS,
+ * exec_fast_handler() picks, and a third time through the threaded routine
+ * exec_fast_threaded() picks (the specialised shape/size variants the block
+ * cache runs, as a one-instruction block).  Registers, RIP after the instruction, RFLAGS,
  * the memory area and any exception must agree.  Half of the runs start
  * with an empty TLB, so the fast handlers' fall-back path (hand the
  * instruction to the generic handler untouched) is exercised too.
@@ -22,6 +24,7 @@
 #include <cmocka.h>
 
 #include "cpu/cpu.h"
+#include "cpu/block.h"
 #include "cpu/exec_fast.h"
 #include "cpu/flags.h"
 #include "cpu/insn.h"
@@ -129,7 +132,7 @@ struct outcome {
 	u8 area[AREA_SIZE];
 };
 
-static struct outcome out_gen, out_fast;
+static struct outcome out_gen, out_fast, out_thr;
 static u8 area0[AREA_SIZE];
 
 /* Run handler h on instruction i from the state in *c0 + area0. */
@@ -155,6 +158,7 @@ static void run(struct fix *f, const struct cpu *c0, insn_handler *h, const stru
 		h(c, i);
 		c->fault_jmp_set = false;
 	}
+	c->bc = NULL; /* thr_as_handler's, also when it faulted */
 	memcpy(o->gpr, c->gpr, sizeof(o->gpr));
 	o->next_rip = c->next_rip;
 	o->rflags = cpu_rflags(c);
@@ -187,6 +191,55 @@ static void rnd_flags(struct cpu *c)
 	}
 }
 
+/*
+ * The threaded routine of the same instruction (exec_fast.h), run as a
+ * one-instruction block: the entry, then the terminator.  It commits RIP
+ * itself; the outcome's next RIP is then c->rip.
+ */
+static binsn_fn *thr_under_test;
+static struct block_cache thr_bc; /* only its exit flag is read */
+
+static void thr_as_handler(struct cpu *c, const struct insn *i)
+{
+	static struct binsn blk[2];
+
+	memset(blk, 0, sizeof(blk));
+	blk[0].run = thr_under_test;
+	blk[0].handler = isa_forms[i->form].handler;
+	blk[0].mask = ~0ULL;
+	blk[0].i = *i;
+	blk[1].run = exec_thr_stop;
+	c->bc = &thr_bc;
+	thr_bc.exit = 0;
+	blk[0].run(c, &blk[0]);
+	c->bc = NULL;
+	c->next_rip = c->rip;
+}
+
+/* The outcome of the fast (or threaded: `what`) run against the generic one's. */
+static void compare(const struct insn *in, unsigned r, const char *what, const struct outcome *o)
+{
+	const char *name = isa_forms[in->form].name;
+
+	if (out_gen.exc != o->exc)
+		fail_msg("%s round %u: exception %d generic, %d %s", name, r, out_gen.exc, o->exc,
+			 what);
+	for (int g = 0; g < 16; g++)
+		if (out_gen.gpr[g] != o->gpr[g])
+			fail_msg("%s round %u: gpr[%d] %llx generic, %llx %s", name, r, g,
+				 (unsigned long long)out_gen.gpr[g], (unsigned long long)o->gpr[g],
+				 what);
+	if (out_gen.exc < 0 && out_gen.next_rip != o->next_rip)
+		fail_msg("%s round %u: next RIP %llx generic, %llx %s", name, r,
+			 (unsigned long long)out_gen.next_rip, (unsigned long long)o->next_rip,
+			 what);
+	if (out_gen.rflags != o->rflags)
+		fail_msg("%s round %u: RFLAGS %llx generic, %llx %s", name, r,
+			 (unsigned long long)out_gen.rflags, (unsigned long long)o->rflags, what);
+	if (memcmp(out_gen.area, o->area, AREA_SIZE))
+		fail_msg("%s round %u: memory differs (%s)", name, r, what);
+}
+
 static void check_bytes(struct fix *f, const u8 *bytes, unsigned len, unsigned rounds)
 {
 	struct insn in;
@@ -199,6 +252,7 @@ static void check_bytes(struct fix *f, const u8 *bytes, unsigned len, unsigned r
 	if (!fast)
 		fail_msg("%s: no fast handler (the table below expects one)",
 			 isa_forms[in.form].name);
+	thr_under_test = exec_fast_threaded(&in, 8, false);
 
 	for (unsigned r = 0; r < rounds; r++) {
 		memset(&c0, 0, sizeof(c0));
@@ -223,25 +277,9 @@ static void check_bytes(struct fix *f, const u8 *bytes, unsigned len, unsigned r
 		bool cold = r & 1;
 		run(f, &c0, gen, &in, cold, &out_gen);
 		run(f, &c0, fast, &in, cold, &out_fast);
-		if (out_gen.exc != out_fast.exc)
-			fail_msg("%s round %u: exception %d generic, %d fast",
-				 isa_forms[in.form].name, r, out_gen.exc, out_fast.exc);
-		for (int g = 0; g < 16; g++)
-			if (out_gen.gpr[g] != out_fast.gpr[g])
-				fail_msg("%s round %u: gpr[%d] %llx generic, %llx fast",
-					 isa_forms[in.form].name, r, g,
-					 (unsigned long long)out_gen.gpr[g],
-					 (unsigned long long)out_fast.gpr[g]);
-		if (out_gen.exc < 0 && out_gen.next_rip != out_fast.next_rip)
-			fail_msg("%s round %u: next RIP %llx generic, %llx fast",
-				 isa_forms[in.form].name, r, (unsigned long long)out_gen.next_rip,
-				 (unsigned long long)out_fast.next_rip);
-		if (out_gen.rflags != out_fast.rflags)
-			fail_msg("%s round %u: RFLAGS %llx generic, %llx fast",
-				 isa_forms[in.form].name, r, (unsigned long long)out_gen.rflags,
-				 (unsigned long long)out_fast.rflags);
-		if (memcmp(out_gen.area, out_fast.area, AREA_SIZE))
-			fail_msg("%s round %u: memory differs", isa_forms[in.form].name, r);
+		run(f, &c0, thr_as_handler, &in, cold, &out_thr);
+		compare(&in, r, "fast", &out_fast);
+		compare(&in, r, "threaded", &out_thr);
 	}
 }
 

@@ -1,0 +1,122 @@
+/*
+ * shadow.c - the shadow GDT of the trap-and-emulate VMM: ring compression
+ * of the guest's descriptors (SDM Vol 3 §3.4.5 descriptor format, §5.5-5.6
+ * privilege checks on segment loads).
+ *
+ * Why a shadow at all: the guest kernel's descriptors say DPL 0, but it runs
+ * at CPL 1.  Loading a DPL-0 data segment at CPL 1 is #GP (SDM Vol 3 §5.6:
+ * max(CPL, RPL) <= DPL), and a far transfer to a DPL-0 code segment
+ * would put it back at ring 0.  So the real GDTR points at the VMM's copy,
+ * in which every DPL 0 became DPL 1, and the guest's own table is only read.
+ *
+ * The guest may rewrite its GDT at any time without telling us; without
+ * paging we cannot write-protect it, so the VMM compares and rebuilds the
+ * shadow on every entry (a counted `shadow` event when something changed).
+ */
+#include <string.h>
+
+#include "hypervisor/shadow.h"
+#include "cpu/segment.h"
+#include "hypervisor/vm.h"
+#include "hypervisor/vmm.h"
+
+/* Descriptor fields (SDM Vol 3 Figure 3-8). */
+#define D_S	    (1ULL << 44)
+#define D_DPL_SHIFT 45
+#define D_DPL	    (3ULL << D_DPL_SHIFT)
+#define D_P	    (1ULL << 47)
+#define D_G	    (1ULL << 55)
+#define D_TYPE(d)   (((d) >> 40) & 0xf)
+
+u32 shadow_desc_limit(u64 d)
+{
+	u32 lim = (u32)((d & 0xffff) | ((d >> 32) & 0xf0000));
+
+	return (d & D_G) ? (lim << 12) | 0xfff : lim;
+}
+
+u64 shadow_desc(u64 d, u64 vmm_base)
+{
+	u64 base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+	u64 top;
+	u32 field;
+
+	if (!(d & D_P))
+		return d;
+	if (!(d & D_S))
+		return d & ~D_P; /* system descriptor: the VMM emulates its use */
+
+	/* Ring compression: DPL 0 -> 1. */
+	if (((d & D_DPL) >> D_DPL_SHIFT) == 0)
+		d |= 1ULL << D_DPL_SHIFT;
+
+	/* Truncation: an expand-up segment (code, or data without type bit
+	 * 2 "expand-down") must end below the VMM's area. */
+	if ((D_TYPE(d) & 0xc) == 0x4) /* expand-down data: left alone */
+		return d;
+	top = base + (u64)shadow_desc_limit(d);
+	if (top < vmm_base)
+		return d;
+	if (base >= vmm_base) /* entirely inside: make it useless */
+		return d & ~D_P;
+	if (d & D_G)
+		field = (u32)((vmm_base - base) >> 12) - 1;
+	else
+		field = (u32)(vmm_base - base - 1);
+	if (!(d & D_G) && field > 0xfffff) {
+		/* A byte-granular limit cannot exceed 1 MiB-1: cannot reach
+		 * the VMM anyway (handled above) -- kept for clarity. */
+		field = 0xfffff;
+	}
+	d &= ~(0xffffULL | (0xfULL << 48));
+	d |= (field & 0xffff) | ((u64)(field >> 16) << 48);
+	return d;
+}
+
+/* Rebuild the shadow GDT from the guest's (every VMM entry: see above). */
+void vmm_shadow_gdt(struct vmm *m)
+{
+	u8 *gdt = m->area + VMM_GDT_OFF;
+	unsigned n = (m->v.gdtr.limit + 1) / 8;
+	bool changed = false;
+
+	if (n > VMM_TSS_SEL / 8)
+		n = VMM_TSS_SEL / 8; /* the last slot is the VMM's own TSS */
+	for (unsigned k = 0; k < n; k++) {
+		u64 g = 0, s;
+
+		if (!vmm_read(m, m->v.gdtr.base + k * 8, &g, 8))
+			g = 0;
+		s = shadow_desc(g, VMM_AREA_BASE);
+		if (memcmp(gdt + k * 8, &s, 8)) {
+			memcpy(gdt + k * 8, &s, 8);
+			changed = true;
+		}
+	}
+	if (changed) {
+		m->stats.shadow_syncs++;
+		trace_emit(&m->vm->trace, TRACE_SHADOW, 0, m->v.gdtr.base, 0, m->v.gdtr.limit, 0, 0,
+			   "gdt");
+	}
+}
+
+/* Load real segment register s for the guest selector gsel: the selector the
+ * CPU holds has RPL 1 where the guest asked for RPL 0 (ring compression).
+ * The descriptor comes from the shadow GDT (the caller synced it). */
+void vmm_load_seg(struct vmm *m, struct cpu *c, enum sreg s, u16 gsel)
+{
+	u16 sel = gsel;
+	u64 d = 0;
+
+	if ((sel & 3) == 0 && (sel & ~3))
+		sel |= 1;
+	if (!(sel & ~3)) {
+		seg_load_null(c, s, sel);
+		return;
+	}
+	memcpy(&d, m->area + VMM_GDT_OFF + (sel & ~7), 8);
+	if (s == SEG_CS)
+		seg_load_cs(c, sel, d, sel & 3);
+	else
+		seg_load_desc(c, s, sel, d);
+}

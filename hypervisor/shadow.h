@@ -1,0 +1,36 @@
+/*
+ * shadow.h - shadow descriptors for ring compression (SDM Vol 3 §3.4.5
+ * "Segment Descriptors", §5.5 "Privilege Levels"): the guest's GDT entries
+ * as the VMM lets the real CPU see them.
+ */
+#ifndef VMLAB_HYPERVISOR_SHADOW_H
+#define VMLAB_HYPERVISOR_SHADOW_H
+
+#include "lib/common.h"
+
+/* The VMM's reserved region of physical memory, above anything the guest
+ * owns (below the local APIC at 0xFEE00000).  Guest segments are truncated
+ * below it, so the guest cannot reach it (the classic VMware layout). */
+#define VMM_AREA_BASE 0xFE000000ULL
+#define VMM_AREA_SIZE (128 * KiB)
+#define VMM_GDT_OFF   0x0     /* shadow GDT: 8192 descriptors */
+#define VMM_TSS_OFF   0x10000 /* the VMM's TSS (no I/O bitmap: all ports trap) */
+#define VMM_IDT_OFF   0x11000 /* the VMM's IDT: 256 DPL-0 gates */
+/* The last GDT slot is the VMM's TSS descriptor. */
+#define VMM_TSS_SEL 0xfff8
+
+/*
+ * The shadow of one guest descriptor d:
+ *   - code/data descriptors with DPL 0 get DPL 1 (the guest kernel runs at
+ *     ring 1, and must still be allowed to load its own segments);
+ *   - the limit of an expand-up segment that would reach `vmm_base` is
+ *     truncated below it, so the guest cannot address the VMM's region;
+ *   - system descriptors (TSS, LDT, gates) are marked not present: the real
+ *     CPU never uses the guest's -- the VMM emulates LTR/LLDT.
+ */
+u64 shadow_desc(u64 d, u64 vmm_base);
+
+/* Byte-granular limit of a descriptor after truncation (for tests). */
+u32 shadow_desc_limit(u64 d);
+
+#endif

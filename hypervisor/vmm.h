@@ -1,0 +1,119 @@
+/*
+ * vmm.h - the trap-and-emulate virtual machine monitor (--virt=trap,
+ * DESIGN.md §4; Popek & Goldberg 1974; Adams & Agesen, ASPLOS 2006 §3).
+ *
+ * The guest kernel runs DEPRIVILEGED on the emulated CPU: ring compression
+ * puts guest ring 0 at real ring 1 (guest ring 3 stays at ring 3).  The real
+ * CPU runs on the VMM's own GDT (the guest's descriptors shadowed with DPL
+ * 0 -> 1 and limits truncated below the VMM's area), the VMM's IDT and TSS,
+ * all in a host-reserved region of physical memory above the guest's RAM.
+ * The guest's idea of the privileged state lives in struct vcpu.
+ *
+ * Every privileged instruction the guest kernel executes faults (#GP at
+ * CPL 1) and reaches vmm_trap.c through the CPU's hooks.exception -- the one
+ * shortcut: the VMM's trap entry is a C callback, not guest-visible code.
+ * The VMM decodes the instruction with the same decoder (isa_decode) and
+ * emulates it against the vcpu (vmm_emul.c); exceptions the guest causes and
+ * interrupts are reflected through the guest's virtual IDT.
+ *
+ * The holes: PG_CTL/PG_BEH forms (cpu/isa.def) do not trap on x86; each one
+ * the guest kernel executes is reported as a `hole` event.  With
+ * --cpu=pg-strict they trap too and are emulated: the guest cannot tell.
+ *
+ * First slice: 32-bit protected-mode guests without paging (the VMM stops
+ * the VM with a message when the guest turns CR0.PG on: shadow paging is the
+ * next step).
+ */
+#ifndef VMLAB_HYPERVISOR_VMM_H
+#define VMLAB_HYPERVISOR_VMM_H
+
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+#include "hypervisor/shadow.h" /* the VMM area layout */
+#include "lib/common.h"
+#include "lib/err.h"
+
+struct vm;
+struct insn;
+
+/* Why the VMM was entered (one counter each, TRACE_TRAP a0). */
+#define VMM_TRAPS(X)                                                                               \
+	X(PRIV, "priv")	    /* a privileged instruction faulted (#GP at CPL 1) */                  \
+	X(IO, "io")	    /* IN/OUT/INS/OUTS at CPL > IOPL */                                    \
+	X(STRICT, "strict") /* a PG_CTL/PG_BEH instruction trapped (--cpu=pg-strict) */            \
+	X(INTN, "int")	    /* INT n/INT3/INTO: the VMM's IDT gate */                              \
+	X(FAULT, "fault")   /* an exception the guest caused: reflected */                         \
+	X(INTR, "intr")	    /* an external interrupt: reflected */
+enum vmm_trap {
+#define X(n, s) VMM_TRAP_##n,
+	VMM_TRAPS(X)
+#undef X
+	    VMM_TRAP_COUNT
+};
+extern const char *const vmm_trap_name[VMM_TRAP_COUNT];
+
+/* The guest's virtual CPU: the privileged state it believes it has. */
+struct vcpu {
+	u8 cpl;	  /* virtual CPL: 0 or 3 */
+	bool vif; /* virtual RFLAGS.IF */
+	u8 iopl;  /* virtual RFLAGS.IOPL */
+	u64 cr0, cr2, cr3, cr4;
+	struct dtr gdtr, idtr;
+	u16 ldtr, tr; /* selectors the guest loaded (LLDT/LTR) */
+	u32 tss_base; /* the guest TSS (ring-0 stack for reflection) */
+	u32 tss_limit;
+	bool halted; /* guest HLT: waiting for a virtual interrupt */
+};
+
+struct vmm_stats {
+	u64 traps[VMM_TRAP_COUNT];
+	u64 *by_form;	  /* [FORM_COUNT] emulated instructions, by ISA form */
+	u64 *holes;	  /* [FORM_COUNT] holes executed, by ISA form */
+	u64 reflect[256]; /* reflections, by vector */
+	u64 shadow_syncs; /* shadow GDT rebuilds */
+	u64 hole_total, reflect_total;
+};
+
+struct vmm {
+	struct vm *vm;
+	struct vcpu v;
+	bool pg_strict;
+	u8 *area; /* host view of the reserved region */
+	struct vmm_stats stats;
+	char fatal[160]; /* why the VMM stopped the VM, or "" */
+};
+
+/* Create the VMM for vm's CPU 0 (after the boot path loaded the kernel):
+ * maps the reserved region, builds GDT/IDT/TSS, compresses the boot CPU
+ * state to ring 1 and installs the hooks. */
+int vmm_create(struct vm *vm, struct err *e);
+void vmm_destroy(struct vmm *m);
+/* Traps by reason and class, holes, reflections (`--stats`, `traps`). */
+void vmm_print_stats(const struct vmm *m, FILE *out);
+
+/* ---- inside the VMM (vmm_trap.c, vmm_emul.c, shadow.c) ---- */
+
+/* Emulate the privileged/sensitive instruction at CS:EIP (decoded in i)
+ * against the vcpu; returns false when the VMM cannot (it is then reflected
+ * as #GP(0) to the guest). */
+bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i);
+/* Reflect an event through the guest's virtual IDT (32-bit gates):
+ * frame on the guest's stack, ring switch through the guest TSS, virtual
+ * IF.  `ret` is the EIP to push. */
+void vmm_reflect(struct vmm *m, struct cpu *c, int vector, bool has_error, u32 error, u32 ret,
+		 bool soft);
+/* Rebuild the shadow GDT from the guest's GDT (shadow.c). */
+void vmm_shadow_gdt(struct vmm *m);
+/* Load real segment register s from the guest selector gsel (virtual RPL),
+ * compressing ring 0 to 1. */
+void vmm_load_seg(struct vmm *m, struct cpu *c, enum sreg s, u16 gsel);
+/* Guest-physical memory (no guest paging yet): false when outside RAM. */
+bool vmm_read(struct vmm *m, u64 pa, void *buf, unsigned len);
+bool vmm_write(struct vmm *m, u64 pa, const void *buf, unsigned len);
+/* The VMM cannot go on: stop the VM with a message. */
+void vmm_fail(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
+/* Refresh the real EFLAGS from the virtual ones after an emulation. */
+u32 vmm_guest_eflags(struct vmm *m, struct cpu *c);
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * vmm_trap.c - the trap-and-emulate VMM's entry, reflection and hole
+ * reports (DESIGN.md §4 --virt=trap; SDM Vol 3 ch. 6 for the interrupt
+ * frames the VMM builds; Popek & Goldberg 1974 for the vocabulary).
+ *
+ * The life of a trap, as the student should follow it:
+ *
+ *   1. The guest kernel (real CPL 1) executes a privileged instruction, say
+ *      CLI.  At CPL 1 > IOPL 0 the CPU raises #GP(0).
+ *   2. The CPU offers the exception to hooks.exception = vmm_entry() before
+ *      delivering it: this is the VMM's trap gate (a C callback instead of
+ *      VMM code behind an IDT gate: the one shortcut).
+ *   3. The VMM syncs the shadow GDT, fetches and DECODES the instruction
+ *      with the CPU's own decoder, and EMULATES it against the virtual CPU
+ *      (vmm_emul.c): vif = 0.
+ *   4. It RESUMES the guest after the instruction.
+ *
+ * Anything the VMM does not emulate is the guest's own fault: it is
+ * REFLECTED through the guest's virtual IDT (vmm_reflect) exactly as the
+ * real CPU would have delivered it to a ring-0 kernel.  External interrupts
+ * come the same way, when the virtual IF allows (hook_intr_*).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/exception.h"
+#include "cpu/isa.h"
+#include "cpu/segment.h"
+#include "devices/bus.h"
+#include "hypervisor/shadow.h"
+#include "hypervisor/vm.h"
+#include "hypervisor/vmm.h"
+
+const char *const vmm_trap_name[VMM_TRAP_COUNT] = {
+#define X(n, s) s,
+    VMM_TRAPS(X)
+#undef X
+};
+
+/* ---- guest memory and failure ---------------------------------------------- */
+
+bool vmm_read(struct vmm *m, u64 pa, void *buf, unsigned len)
+{
+	if (pa + len > m->vm->cfg->mem_size || pa + len < pa)
+		return false;
+	return bus_dma_read(&m->vm->board.bus, pa, buf, len) == 0;
+}
+
+bool vmm_write(struct vmm *m, u64 pa, const void *buf, unsigned len)
+{
+	if (pa + len > m->vm->cfg->mem_size || pa + len < pa)
+		return false;
+	return bus_dma_write(&m->vm->board.bus, pa, buf, len) == 0;
+}
+
+void vmm_fail(struct vmm *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->fatal[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(m->fatal, sizeof(m->fatal), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vmlab: vmm: %s\n", m->fatal);
+	m->vm->board.stop = BOARD_STOP_SHUTDOWN;
+}
+
+/* The EFLAGS the guest should see: the real ones with the virtual IF and
+ * IOPL (the real IF is always 1 and IOPL 0 while the guest runs). */
+u32 vmm_guest_eflags(struct vmm *m, struct cpu *c)
+{
+	u32 f = (u32)cpu_rflags(c) & ~(u32)(FL_IF | FL_IOPL);
+
+	return f | (m->v.vif ? FL_IF : 0) | ((u32)m->v.iopl << 12);
+}
+
+/* ---- reflection through the guest's virtual IDT ---------------------------- */
+
+/* Push a dword on the guest stack at ss_base + *esp. */
+static bool push32(struct vmm *m, u64 ss_base, u32 *esp, u32 v)
+{
+	*esp -= 4;
+	return vmm_write(m, (ss_base + *esp) & 0xffffffff, &v, 4);
+}
+
+/* The guest's view of a real selector: RPL 1 was the guest's RPL 0. */
+static u16 guest_sel(const struct vmm *m, u16 sel)
+{
+	return (sel & 3) == 1 ? sel & ~3 : sel;
+}
+
+void vmm_reflect(struct vmm *m, struct cpu *c, int vec, bool has_error, u32 error, u32 ret,
+		 bool soft)
+{
+	struct vcpu *v = &m->v;
+	u64 lo = 0, cd = 0;
+	struct gate g;
+	u32 esp, eflags = vmm_guest_eflags(m, c);
+	u64 ss_base;
+	u16 old_cs = guest_sel(m, c->seg[SEG_CS].sel), old_ss = guest_sel(m, c->seg[SEG_SS].sel);
+	u32 old_esp = (u32)c->gpr[RSP];
+	unsigned target_dpl;
+
+	/* The gate (SDM Vol 3 §6.11): within the IDT limit, present, an
+	 * interrupt or trap gate; INT n also needs CPL <= gate DPL. */
+	if ((u32)vec * 8 + 7 > v->idtr.limit || !vmm_read(m, v->idtr.base + vec * 8, &lo, 8))
+		goto bad;
+	desc_to_gate(lo, 0, false, &g);
+	if (!g.present || (g.type != 0xe && g.type != 0xf))
+		goto bad;
+	if (soft && g.dpl < v->cpl) {
+		/* #GP(vector*8+2): the IDT bit set (SDM Vol 3 §6.13). */
+		return vmm_reflect(m, c, EXC_GP, true, (u32)vec * 8 + 2, (u32)c->rip, false);
+	}
+	if (!(g.sel & ~3) || (u32)(g.sel | 7) > v->gdtr.limit ||
+	    !vmm_read(m, v->gdtr.base + (g.sel & ~7), &cd, 8))
+		goto bad;
+	target_dpl = (cd >> 45) & 3;
+
+	/* Inner-privilege transfer: the stack from the guest's TSS (ss0:esp0). */
+	if (target_dpl < v->cpl) {
+		u32 esp0 = 0;
+		u16 ss0 = 0;
+
+		if (!vmm_read(m, v->tss_base + 4, &esp0, 4) ||
+		    !vmm_read(m, v->tss_base + 8, &ss0, 2))
+			goto bad;
+		v->cpl = 0;
+		vmm_load_seg(m, c, SEG_SS, ss0);
+		esp = esp0;
+		ss_base = c->seg[SEG_SS].base;
+		if (!push32(m, ss_base, &esp, old_ss) || !push32(m, ss_base, &esp, old_esp))
+			goto bad;
+	} else {
+		esp = old_esp;
+		ss_base = c->seg[SEG_SS].base;
+	}
+	if (!push32(m, ss_base, &esp, eflags) || !push32(m, ss_base, &esp, old_cs) ||
+	    !push32(m, ss_base, &esp, ret) || (has_error && !push32(m, ss_base, &esp, error)))
+		goto bad;
+	c->gpr[RSP] = esp;
+
+	/* Enter the handler at virtual CPL 0 (real ring 1). */
+	v->cpl = 0;
+	vmm_load_seg(m, c, SEG_CS, g.sel);
+	c->rip = c->next_rip = g.offset;
+	if (g.type == 0xe)
+		v->vif = false; /* interrupt gate: IF = 0 (virtually) */
+	cpu_set_rflags(c, cpu_rflags(c) & ~(u64)(FL_TF | FL_NT | FL_RF | FL_VM));
+	v->halted = false;
+	c->halted = false;
+	m->stats.reflect[vec]++;
+	m->stats.reflect_total++;
+	trace_emit(&m->vm->trace, TRACE_REFLECT, c->index, ret, (u64)vec, error, 0, 0, NULL);
+	return;
+bad:
+	/* A real CPU would try #DF, then shut down; a guest whose IDT is
+	 * this broken gets the shutdown directly. */
+	vmm_fail(m, "guest cannot take vector %d (virtual IDT/TSS/stack unusable): shutdown", vec);
+}
+
+/* ---- the hooks: trap entry, interrupts, holes ------------------------------- */
+
+/* Fetch and decode the guest instruction at CS:EIP. */
+static bool fetch(struct vmm *m, struct cpu *c, struct insn *i)
+{
+	u8 buf[15];
+	u64 lin = (c->seg[SEG_CS].base + c->rip) & 0xffffffff;
+	unsigned n = 15;
+
+	while (n && !vmm_read(m, lin, buf, n))
+		n--;
+	return n && isa_decode(i, buf, n, c->code_size) > 0;
+}
+
+/*
+ * Steps 2-4 above.  An emulation may itself fault (a guest operand in a bad
+ * place): we catch that with our own setjmp and reflect the fault instead.
+ */
+static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
+{
+	struct vmm *m = ((struct vm *)opaque)->vmm;
+	jmp_buf saved;
+	bool saved_set = c->fault_jmp_set;
+	struct insn i;
+	volatile int fvec = vec;
+	volatile u32 ferr = err;
+
+	vmm_shadow_gdt(m);
+	memcpy(saved, c->fault_jmp, sizeof(saved));
+	if (setjmp(c->fault_jmp)) {
+		/* The emulation faulted: that is the instruction's fault. */
+		fvec = c->pending_vector;
+		ferr = c->pending_error;
+		c->pending_vector = -1;
+		goto reflect;
+	}
+	c->fault_jmp_set = true;
+	/* #GP(0) is what a privileged instruction gives at CPL 1; #GP(sel)
+	 * at virtual CPL 0 may be ring compression's own doing (MOV SS with
+	 * RPL 0): both go to the emulator, which knows the difference. */
+	if (vec == EXC_GP && (err == 0 || m->v.cpl == 0) && fetch(m, c, &i)) {
+		const struct isa_form *f = &isa_forms[i.form];
+		bool strict = m->pg_strict && f->pg >= PG_CTL;
+		enum vmm_trap why =
+		    strict ? VMM_TRAP_STRICT
+		    : f->pg == PG_PRIV_IOPL && i.form != FORM_CLI && i.form != FORM_STI
+			? VMM_TRAP_IO
+			: VMM_TRAP_PRIV;
+
+		/* Privileged instructions are emulated for the virtual kernel
+		 * only; sensitive ones (pg-strict) at any level. */
+		if ((m->v.cpl == 0 || strict) && f->pg != PG_INNOCUOUS) {
+			c->next_rip = c->rip + i.len;
+			if (vmm_emulate(m, c, &i)) {
+				m->stats.traps[why]++;
+				m->stats.by_form[i.form]++;
+				trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->insn_rip, why,
+					   f->pg, i.form, 0, f->name);
+				goto out;
+			}
+		}
+	}
+reflect:
+	m->stats.traps[VMM_TRAP_FAULT]++;
+	trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_FAULT, 0, (u64)fvec, ferr,
+		   exc_name(fvec));
+	if (fvec == EXC_PF)
+		m->v.cr2 = c->cr2;
+	vmm_reflect(m, c, fvec, exc_has_error(fvec), ferr, (u32)c->rip, false);
+out:
+	memcpy(c->fault_jmp, saved, sizeof(saved));
+	c->fault_jmp_set = saved_set;
+	return true;
+}
+
+/* The CPU's INTR line, as the guest sees it: masked by the virtual IF. */
+static bool hook_intr_pending(void *opaque, struct cpu *c)
+{
+	struct vm *vm = opaque;
+	struct board *b = &vm->board;
+
+	return c->index == 0 && vm->vmm->v.vif && b->intr_pending &&
+	       b->intr_pending(b->intr_opaque);
+}
+
+/* INTA: the VMM takes the vector and reflects it; the CPU delivers nothing. */
+static int hook_intr_ack(void *opaque, struct cpu *c)
+{
+	struct vm *vm = opaque;
+	struct vmm *m = vm->vmm;
+	struct board *b = &vm->board;
+	int vec = b->intr_ack ? b->intr_ack(b->intr_opaque) : -1;
+
+	if (vec < 0)
+		return -1;
+	vmm_shadow_gdt(m);
+	m->stats.traps[VMM_TRAP_INTR]++;
+	trace_emit(&vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_INTR, 0, (u64)vec, 0, NULL);
+	vmm_reflect(m, c, vec, false, 0, (u32)c->rip, false);
+	return -1;
+}
+
+/*
+ * A PG_CTL/PG_BEH instruction about to run without trapping.  INT n, INT3
+ * and INTO go through the VMM's IDT gate (reflected, like a trap); all the
+ * others are holes when the virtual kernel runs them: report what the guest
+ * will see against what it should.
+ */
+static bool hook_sensitive(void *opaque, struct cpu *c, const struct insn *i)
+{
+	struct vmm *m = ((struct vm *)opaque)->vmm;
+	const struct isa_form *f = &isa_forms[i->form];
+	char what[120] = "";
+	u64 saw = 0, should = 0;
+
+	if (i->form == FORM_INT_Ib || i->form == FORM_INT3 ||
+	    (i->form == FORM_INTO && (cpu_rflags(c) & FL_OF))) {
+		int vec = i->form == FORM_INT_Ib ? (int)(u8)i->imm
+			  : i->form == FORM_INT3 ? EXC_BP
+						 : EXC_OF;
+
+		vmm_shadow_gdt(m);
+		m->stats.traps[VMM_TRAP_INTN]++;
+		trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_INTN, f->pg,
+			   (u64)vec, 0, f->name);
+		vmm_reflect(m, c, vec, false, 0, (u32)c->next_rip, true);
+		return true;
+	}
+	if (m->v.cpl != 0)
+		return false;
+	switch (i->form) {
+	case FORM_SGDT_Ms: saw = c->gdtr.base, should = m->v.gdtr.base; break;
+	case FORM_SIDT_Ms: saw = c->idtr.base, should = m->v.idtr.base; break;
+	case FORM_STR_Ev: saw = c->tr.sel, should = m->v.tr; break;
+	case FORM_SLDT_Ev: saw = c->ldtr.sel, should = m->v.ldtr; break;
+	case FORM_SMSW_Ev: saw = c->cr0 & 0xffff, should = m->v.cr0 & 0xffff; break;
+	case FORM_PUSHF_Fv:
+	case FORM_POPF_Fv:
+	case FORM_IRET:
+		saw = cpu_rflags(c) & (FL_IF | FL_IOPL),
+		should = vmm_guest_eflags(m, c) & (FL_IF | FL_IOPL);
+		break;
+	case FORM_MOV_EvSw: saw = c->seg[i->reg & 7].sel, should = guest_sel(m, (u16)saw); break;
+	case FORM_PUSH_CS: saw = c->seg[SEG_CS].sel, should = guest_sel(m, (u16)saw); break;
+	case FORM_PUSH_SS: saw = c->seg[SEG_SS].sel, should = guest_sel(m, (u16)saw); break;
+	default: break;
+	}
+	snprintf(what, sizeof(what), "%s (%s) at 0x%llx: saw 0x%llx, should 0x%llx", f->name,
+		 pg_class_name[f->pg], (unsigned long long)c->rip, (unsigned long long)saw,
+		 (unsigned long long)should);
+	m->stats.holes[i->form]++;
+	m->stats.hole_total++;
+	trace_emit(&m->vm->trace, TRACE_HOLE, c->index, c->rip, i->form, f->pg, saw, should, what);
+	return false;
+}
+
+/* ---- creation ----------------------------------------------------------------- */
+
+/* An 8-byte descriptor from base, byte limit, type and flags. */
+static u64 make_desc(u32 base, u32 limit, unsigned type_s_dpl_p, unsigned flags)
+{
+	return (limit & 0xffff) | ((u64)(base & 0xffffff) << 16) | ((u64)type_s_dpl_p << 40) |
+	       ((u64)((limit >> 16) & 0xf) << 48) | ((u64)flags << 52) | ((u64)(base >> 24) << 56);
+}
+
+int vmm_create(struct vm *vm, struct err *e)
+{
+	struct cpu *c = &vm->cpus[0];
+	struct vmm *m;
+	u64 d;
+
+	if (!vm->booted_multiboot)
+		return err_set(e, "--virt=trap: needs a multiboot --kernel (the VMM starts the "
+				  "guest in 32-bit protected mode)");
+	if (vm->ncpus != 1)
+		return err_set(e, "--virt=trap: one CPU only for now");
+	m = xcalloc(1, sizeof(*m));
+	m->vm = vm;
+	vm->vmm = m;
+	m->pg_strict = vm->cfg->pg_strict;
+	m->stats.by_form = xcalloc(FORM_COUNT, sizeof(u64));
+	m->stats.holes = xcalloc(FORM_COUNT, sizeof(u64));
+
+	/* 1. The VMM's region: the RAM past the guest's memory size, mapped
+	 * high where the guest's (truncated) segments cannot reach. */
+	if (bus_map_ram(&vm->board.bus, VMM_AREA_BASE, VMM_AREA_SIZE, vm->cfg->mem_size, e))
+		return -1;
+	m->area = vm->board.bus.ram + vm->cfg->mem_size;
+	memset(m->area, 0, VMM_AREA_SIZE);
+
+	/* 2. The VMM's TSS (32-bit available TSS, I/O map base past the limit:
+	 * every port traps) and IDT (256 DPL-0 interrupt gates: INT n from the
+	 * guest is #GP -- never used for delivery, the entry is a callback). */
+	m->area[VMM_TSS_OFF + 102] = 104;
+	d = make_desc((u32)(VMM_AREA_BASE + VMM_TSS_OFF), 103, 0x89, 0);
+	memcpy(m->area + VMM_GDT_OFF + VMM_TSS_SEL, &d, 8);
+	for (int v = 0; v < 256; v++) {
+		u64 gte = 0x0008ULL << 16 | 0x8eULL << 40;
+		memcpy(m->area + VMM_IDT_OFF + v * 8, &gte, 8);
+	}
+
+	/* 3. The virtual CPU starts where the boot loader left the real one. */
+	m->v.cpl = 0;
+	m->v.vif = (c->rflags & FL_IF) != 0;
+	m->v.iopl = (c->rflags >> 12) & 3;
+	m->v.cr0 = c->cr0;
+	m->v.cr4 = c->cr4;
+	m->v.gdtr = c->gdtr;
+	m->v.idtr = c->idtr;
+
+	/* 4. Ring compression of the real CPU: VMM tables, ring 1, IF = 1. */
+	vmm_shadow_gdt(m);
+	c->gdtr.base = VMM_AREA_BASE + VMM_GDT_OFF;
+	c->gdtr.limit = 0xffff;
+	c->idtr.base = VMM_AREA_BASE + VMM_IDT_OFF;
+	c->idtr.limit = 256 * 8 - 1;
+	d = make_desc((u32)(VMM_AREA_BASE + VMM_TSS_OFF), 103, 0x8b, 0);
+	desc_to_segment(d, VMM_TSS_SEL, &c->tr);
+	for (int s = 0; s < SEG_COUNT; s++)
+		if (c->seg[s].sel & ~3)
+			vmm_load_seg(m, c, s, c->seg[s].sel);
+	cpu_set_rflags(c, (cpu_rflags(c) & ~(u64)FL_IOPL) | FL_IF);
+	cpu_update_mode(c);
+
+	/* 5. The hooks: the VMM's trap gate, the virtual INTR line, holes. */
+	c->hooks.exception = vmm_entry;
+	c->hooks.intr_pending = hook_intr_pending;
+	c->hooks.intr_ack = hook_intr_ack;
+	c->hooks.sensitive = hook_sensitive;
+	c->pg_strict = m->pg_strict;
+	return 0;
+}
+
+void vmm_destroy(struct vmm *m)
+{
+	free(m->stats.by_form);
+	free(m->stats.holes);
+	free(m);
+}
+
+void vmm_print_stats(const struct vmm *m, FILE *out)
+{
+	fprintf(out, "vmm: traps");
+	for (int k = 0; k < VMM_TRAP_COUNT; k++)
+		fprintf(out, " %s=%llu", vmm_trap_name[k], (unsigned long long)m->stats.traps[k]);
+	fprintf(out, " holes=%llu reflections=%llu shadow-syncs=%llu\n",
+		(unsigned long long)m->stats.hole_total, (unsigned long long)m->stats.reflect_total,
+		(unsigned long long)m->stats.shadow_syncs);
+	for (int f = 0; f < FORM_COUNT; f++) {
+		if (m->stats.by_form[f])
+			fprintf(out, "vmm:   emulated %-12s %-12s %llu\n", isa_forms[f].name,
+				pg_class_name[isa_forms[f].pg],
+				(unsigned long long)m->stats.by_form[f]);
+		if (m->stats.holes[f])
+			fprintf(out, "vmm:   hole     %-12s %-12s %llu\n", isa_forms[f].name,
+				pg_class_name[isa_forms[f].pg],
+				(unsigned long long)m->stats.holes[f]);
+	}
+}
