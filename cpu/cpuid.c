@@ -15,7 +15,7 @@
  * extension stays invisible, and its rows stay #UD, instead of lying.
  *
  * What vmlab does NOT have (yet), and says so: x87 (FPU), MMX, SSE*, AVX,
- * XSAVE, RDRAND/RDSEED, virtual-8086 extensions, MTRRs, 1 GiB pages, PCID,
+ * XSAVE, RDRAND/RDSEED, virtual-8086 extensions, MTRRs,
  * x2APIC, UMIP.
  */
 #include "cpu/cpuid.h"
@@ -63,9 +63,9 @@ static const struct feature_bit features[CPUF_COUNT] = {
     [SSE2] = {"sse2", 1, R_EDX, 26, OFF},
 
     /* ---- Leaf 1 ECX (Table 3-10) ---- */
-    [CX16] = {"cx16", 1, R_ECX, 13, ON}, /* CMPXCHG16B */
-    [CPUF_PCID] = {"pcid", 1, R_ECX, 17, OFF},
-    [SSE42] = {"sse4_2", 1, R_ECX, 20, OFF}, /* (CRC32 lives here too) */
+    [CX16] = {"cx16", 1, R_ECX, 13, ON},      /* CMPXCHG16B */
+    [CPUF_PCID] = {"pcid", 1, R_ECX, 17, ON}, /* CR4.PCIDE, tagged TLB */
+    [SSE42] = {"sse4_2", 1, R_ECX, 20, OFF},  /* (CRC32 lives here too) */
     [CPUF_X2APIC] = {"x2apic", 1, R_ECX, 21, OFF},
     [MOVBE] = {"movbe", 1, R_ECX, 22, ON},
     [POPCNT] = {"popcnt", 1, R_ECX, 23, ON},
@@ -79,7 +79,7 @@ static const struct feature_bit features[CPUF_COUNT] = {
     [BMI1] = {"bmi1", 7, R_EBX, 3, ON}, /* ANDN BEXTR BLSI BLSMSK BLSR TZCNT */
     [CPUF_SMEP] = {"smep", 7, R_EBX, 7, ON},
     [BMI2] = {"bmi2", 7, R_EBX, 8, ON}, /* BZHI MULX PDEP PEXT RORX SARX ... */
-    [INVPCID] = {"invpcid", 7, R_EBX, 10, OFF},
+    [INVPCID] = {"invpcid", 7, R_EBX, 10, ON},
     [RDSEED] = {"rdseed", 7, R_EBX, 18, OFF},
     [ADX] = {"adx", 7, R_EBX, 19, ON},	   /* ADCX/ADOX */
     [SMAP_F] = {"smap", 7, R_EBX, 20, ON}, /* CR4.SMAP, STAC/CLAC */
@@ -90,8 +90,8 @@ static const struct feature_bit features[CPUF_COUNT] = {
     [CPUF_LAHF_LM] = {"lahf_lm", 0x80000001, R_ECX, 0, ON}, /* LAHF/SAHF in 64-bit mode */
     [LZCNT] = {"abm", 0x80000001, R_ECX, 5, ON},	    /* LZCNT */
     [CPUF_SYSCALL] = {"syscall", 0x80000001, R_EDX, 11, ON},
-    [CPUF_NX] = {"nx", 0x80000001, R_EDX, 20, ON}, /* EFER.NXE, PTE bit 63 */
-    [CPUF_PAGE1GB] = {"pdpe1gb", 0x80000001, R_EDX, 26, OFF},
+    [CPUF_NX] = {"nx", 0x80000001, R_EDX, 20, ON},	     /* EFER.NXE, PTE bit 63 */
+    [CPUF_PAGE1GB] = {"pdpe1gb", 0x80000001, R_EDX, 26, ON}, /* 1 GiB pages */
     [RDTSCP] = {"rdtscp", 0x80000001, R_EDX, 27, ON},
     [LM] = {"lm", 0x80000001, R_EDX, 29, ON}, /* long mode */
 

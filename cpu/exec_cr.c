@@ -119,6 +119,10 @@ static void write_cr4(struct cpu *c, u64 v)
 	/* In IA-32e mode PAE cannot be turned off (SDM Vol 2 MOV CR). */
 	if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
 		cpu_raise(c, EXC_GP, 0);
+	/* PCIDs exist only in IA-32e mode, and turning them on while CR3
+	 * already names a PCID other than 0 is refused (SDM Vol 3 §4.10.1). */
+	if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) && (!(c->efer & EFER_LMA) || (c->cr3 & 0xfff)))
+		cpu_raise(c, EXC_GP, 0);
 	c->cr4 = v;
 	if ((old ^ v) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_LA57 | CR4_PCIDE))
 		cpu_tlb_flush(c, true);
@@ -127,7 +131,7 @@ static void write_cr4(struct cpu *c, u64 v)
 
 void cpu_write_cr(struct cpu *c, int cr, u64 v)
 {
-	u64 old;
+	u64 old, keep;
 
 	switch (cr) {
 	case 0:
@@ -142,13 +146,19 @@ void cpu_write_cr(struct cpu *c, int cr, u64 v)
 		break;
 	case 3:
 		old = c->cr3;
+		/* With CR4.PCIDE = 1, bit 63 of the source is not part of CR3:
+		 * it asks to keep the cached translations of the new PCID
+		 * (SDM Vol 2 "MOV to CR3", Vol 3 §4.10.4.1). */
+		keep = (c->cr4 & CR4_PCIDE) ? (v & BIT(63)) : 0;
+		v &= ~keep;
 		/* Bits above MAXPHYADDR are reserved (IA-32e mode); outside it
 		 * the instruction moved only 32 bits anyway. */
 		if ((c->efer & EFER_LMA) && (v >> CPUID_MAXPHYADDR))
 			cpu_raise(c, EXC_GP, 0);
 		c->cr3 = v;
-		/* A CR3 load flushes every non-global translation. */
-		cpu_tlb_flush(c, false);
+		/* A CR3 load flushes the non-global translations: all of them
+		 * without PCIDs, the new PCID's with them (unless kept). */
+		cpu_tlb_mov_cr3(c, v | keep);
 		trace_cr(c, 3, old, v);
 		break;
 	case 4:

@@ -338,14 +338,17 @@ void INVPCID_GyMdq(struct cpu *c, const struct insn *i)
 	need_cpl0(c);
 	pcid = cpu_read(c, i->seg, ea, 8);
 	lin = cpu_read(c, i->seg, ea + 8, 8);
+	/* The descriptor's bits 63:12 are reserved; type 0 needs a canonical
+	 * address; without CR4.PCIDE only PCID 0 may be named by types 0 and 1
+	 * (SDM Vol 2 "INVPCID" Operation). */
 	if (type > 3 || (pcid >> 12))
 		cpu_raise(c, EXC_GP, 0);
+	if (type == 0 && !cpu_canonical(c, lin))
+		cpu_raise(c, EXC_GP, 0);
+	if (type <= 1 && pcid && !(c->cr4 & CR4_PCIDE))
+		cpu_raise(c, EXC_GP, 0);
 	CPU_INTERCEPT(c, i);
-	/* Without PCIDs every translation belongs to PCID 0. */
-	if (type == 0)
-		cpu_tlb_flush_page(c, lin);
-	else
-		cpu_tlb_flush(c, type == 2);
+	cpu_tlb_invpcid(c, (unsigned)type, (u16)pcid, lin);
 }
 
 /* 0F 09 / 0F 08: there are no caches to write back or invalidate. */
@@ -505,38 +508,21 @@ static void x87_escape(struct cpu *c)
 	cpu_raise(c, EXC_UD, 0);
 }
 
-void ESC_D8(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
-void ESC_D9(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
-void ESC_DA(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
-void ESC_DB(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
-void ESC_DC(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
-void ESC_DD(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
-void ESC_DE(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
-void ESC_DF(struct cpu *c, const struct insn *i)
-{
-	x87_escape(c);
-}
+/* One handler per escape byte, as the ISA table has one row each:
+ * ESC_D8 ... ESC_DF. */
+#define X87_ESCAPE_FORM(op)                                                                        \
+	void ESC_##op(struct cpu *c, const struct insn *i)                                         \
+	{                                                                                          \
+		x87_escape(c);                                                                     \
+	}
+X87_ESCAPE_FORM(D8)
+X87_ESCAPE_FORM(D9)
+X87_ESCAPE_FORM(DA)
+X87_ESCAPE_FORM(DB)
+X87_ESCAPE_FORM(DC)
+X87_ESCAPE_FORM(DD)
+X87_ESCAPE_FORM(DE)
+X87_ESCAPE_FORM(DF)
 
 /* ---- performance counters (SDM Vol 2 "RDPMC") ---------------------------- */
 

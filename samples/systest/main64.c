@@ -24,6 +24,7 @@ int sample_main(uint32_t magic, uint32_t mbi_phys)
 	test_exceptions();
 	test_rings();
 	test_paging();
+	test_pcid();
 	printf("systest64: done\n");
 	return EXIT_OK;
 }

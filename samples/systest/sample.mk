@@ -4,7 +4,7 @@ include samples/lib/rules.mk
 $(eval $(call sample_image,systest64,$(SAMPLE_OBJ)/lib/start32.o $(SAMPLE_OBJ)/systest/main64.o \
 	$(SAMPLE_OBJ)/systest/setup64.o $(SAMPLE_OBJ)/systest/probe64.o \
 	$(SAMPLE_OBJ)/systest/exc64.o $(SAMPLE_OBJ)/systest/ring64.o \
-	$(SAMPLE_OBJ)/systest/paging64.o $(SAMPLE_LIB_OBJ)))
+	$(SAMPLE_OBJ)/systest/paging64.o $(SAMPLE_OBJ)/systest/pcid64.o $(SAMPLE_LIB_OBJ)))
 
 # $(B)/samples/systest32.elf: the 32-bit protected-mode twin (main32.c).
 # It is built as 32-bit code (-m32) straight into an ELF32 image with its

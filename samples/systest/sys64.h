@@ -76,5 +76,6 @@ void reload_cr3(void);
 void test_exceptions(void);
 void test_rings(void);
 void test_paging(void);
+void test_pcid(void);
 
 #endif
