@@ -75,8 +75,12 @@ include $(wildcard labs/*.mk)
 
 samples: $(SAMPLES)
 
+# The tour ends by writing 0x10 to the debug-exit port: vmlab's status is
+# then (0x10 << 1) | 1 = 33, which is the tour's success.
 run: $(VMLAB) samples
-	$(VMLAB) run --kernel $(B)/samples/tour.elf
+	@$(VMLAB) run --kernel $(B)/samples/tour.elf; s=$$?; \
+	if [ $$s -eq 33 ]; then echo "make run: the tour finished (vmlab exit status 33 = debug-exit 0x10)"; \
+	else echo "make run: vmlab exited with status $$s"; exit 1; fi
 
 # Sanitizer build of everything in a separate tree.
 asan:
