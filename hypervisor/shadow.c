@@ -82,17 +82,29 @@ void vmm_shadow_gdt(struct vmm *m)
 
 	if (n > VMM_TSS_SEL / 8)
 		n = VMM_TSS_SEL / 8; /* the last slot is the VMM's own TSS */
-	for (unsigned k = 0; k < n; k++) {
+	/* The real GDTR limit covers all 8192 slots (the VMM's TSS is the
+	 * last): slots past the guest's limit are shadowed as null, so a
+	 * selector past the guest's GDT faults (#GP(sel)) as on hardware,
+	 * also after the guest shrank its GDT. */
+	for (unsigned k = 0; k < VMM_TSS_SEL / 8; k++) {
 		u64 g = 0, s;
 
-		if (!vmm_read(m, m->v.gdtr.base + k * 8, &g, 8))
+		if (k >= n && k >= m->shadow_gdt_slots)
+			break;
+		if (k < n && !vmm_read(m, m->v.gdtr.base + k * 8, &g, 8))
 			g = 0;
 		s = shadow_desc(g, VMM_AREA_BASE);
-		if (memcmp(gdt + k * 8, &s, 8)) {
+		u64 cur;
+
+		memcpy(&cur, gdt + k * 8, 8);
+		/* The real CPU sets the accessed bit (type bit 0) in the
+		 * shadow when it loads a segment: not a guest change. */
+		if ((cur ^ s) & ~(1ULL << 40)) {
 			memcpy(gdt + k * 8, &s, 8);
 			changed = true;
 		}
 	}
+	m->shadow_gdt_slots = n;
 	if (changed) {
 		m->stats.shadow_syncs++;
 		trace_emit(&m->vm->trace, TRACE_SHADOW, 0, m->v.gdtr.base, 0, m->v.gdtr.limit, 0, 0,

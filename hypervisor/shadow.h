@@ -12,10 +12,14 @@
  * owns (below the local APIC at 0xFEE00000).  Guest segments are truncated
  * below it, so the guest cannot reach it (the classic VMware layout). */
 #define VMM_AREA_BASE 0xFE000000ULL
-#define VMM_AREA_SIZE (128 * KiB)
-#define VMM_GDT_OFF   0x0     /* shadow GDT: 8192 descriptors */
-#define VMM_TSS_OFF   0x10000 /* the VMM's TSS (no I/O bitmap: all ports trap) */
-#define VMM_IDT_OFF   0x11000 /* the VMM's IDT: 256 DPL-0 gates */
+#define VMM_GDT_OFF	    0x0	    /* shadow GDT: 8192 descriptors */
+#define VMM_TSS_OFF	    0x10000 /* the VMM's TSS (no I/O bitmap: all ports trap) */
+#define VMM_IDT_OFF	    0x11000 /* the VMM's IDT: 256 DPL-0 gates */
+#define VMM_SPT_PD_OFF	    0x12000 /* shadow page directory (vmm_paging.c) */
+#define VMM_SPT_AREA_PT_OFF 0x13000 /* page table mapping this region itself */
+#define VMM_SPT_POOL_OFF    0x14000 /* shadow page tables, 4 KiB each */
+#define VMM_SPT_POOL_N	    64
+#define VMM_AREA_SIZE	    (VMM_SPT_POOL_OFF + VMM_SPT_POOL_N * 4096)
 /* The last GDT slot is the VMM's TSS descriptor. */
 #define VMM_TSS_SEL 0xfff8
 

@@ -20,9 +20,16 @@
  * the guest kernel executes is reported as a `hole` event.  With
  * --cpu=pg-strict they trap too and are emulated: the guest cannot tell.
  *
- * First slice: 32-bit protected-mode guests without paging (the VMM stops
- * the VM with a message when the guest turns CR0.PG on: shadow paging is the
- * next step).
+ * The virtual CPL is re-derived from the real one on every VMM entry (real
+ * ring 1 = virtual 0, 3 = 3): a native IRET to ring 3 changes rings without
+ * a trap.  INT3/INTO (PG_INNOCUOUS forms) reach the VMM through
+ * hooks.intercept, INT n through hooks.sensitive; all three are reflected.
+ * samples/vprobe and samples/trap32 (tests/suites/trap.sh) are the proofs;
+ * the monitor's `traps` and `vcpu` (monitor/commands_vmm.c) the windows.
+ *
+ * 32-bit protected-mode guests, without paging or with 32-bit non-PAE
+ * paging through shadow page tables (vmm_paging.c: hidden/true faults, A/D
+ * emulation, the shadow as a virtual TLB dropped on CR3 writes and INVLPG).
  */
 #ifndef VMLAB_HYPERVISOR_VMM_H
 #define VMLAB_HYPERVISOR_VMM_H
@@ -72,6 +79,10 @@ struct vmm_stats {
 	u64 *holes;	  /* [FORM_COUNT] holes executed, by ISA form */
 	u64 reflect[256]; /* reflections, by vector */
 	u64 shadow_syncs; /* shadow GDT rebuilds */
+	u64 pf_hidden;	  /* #PF the shadow caused: filled, not seen by the guest */
+	u64 pf_true;	  /* #PF the guest's tables caused: reflected */
+	u64 spt_flushes;  /* whole-shadow drops (CR3 writes, pool exhausted) */
+	u64 spt_invlpg;	  /* shadow entries dropped by INVLPG */
 	u64 hole_total, reflect_total;
 };
 
@@ -79,7 +90,9 @@ struct vmm {
 	struct vm *vm;
 	struct vcpu v;
 	bool pg_strict;
-	u8 *area; /* host view of the reserved region */
+	u8 *area;		   /* host view of the reserved region */
+	unsigned shadow_gdt_slots; /* guest GDT slots the shadow GDT holds */
+	unsigned spt_used;	   /* shadow page tables taken from the pool */
 	struct vmm_stats stats;
 	char fatal[160]; /* why the VMM stopped the VM, or "" */
 };
@@ -108,9 +121,22 @@ void vmm_shadow_gdt(struct vmm *m);
 /* Load real segment register s from the guest selector gsel (virtual RPL),
  * compressing ring 0 to 1. */
 void vmm_load_seg(struct vmm *m, struct cpu *c, enum sreg s, u16 gsel);
-/* Guest-physical memory (no guest paging yet): false when outside RAM. */
-bool vmm_read(struct vmm *m, u64 pa, void *buf, unsigned len);
-bool vmm_write(struct vmm *m, u64 pa, const void *buf, unsigned len);
+/* Guest LINEAR memory, as the guest kernel sees it (through its own page
+ * tables when it pages, setting A/D): false when unmapped or outside RAM. */
+bool vmm_read(struct vmm *m, u64 lin, void *buf, unsigned len);
+bool vmm_write(struct vmm *m, u64 lin, const void *buf, unsigned len);
+/* Guest-physical memory: false when outside RAM. */
+bool vmm_phys_read(struct vmm *m, u64 pa, void *buf, unsigned len);
+bool vmm_phys_write(struct vmm *m, u64 pa, const void *buf, unsigned len);
+
+/* Shadow paging (vmm_paging.c), 32-bit non-PAE guests. */
+bool vmm_guest_walk(struct vmm *m, u32 lin, bool write, bool user, bool set_ad, u32 *pa, bool *w,
+		    u32 *gerr);
+void vmm_spt_enable(struct vmm *m, struct cpu *c);
+void vmm_spt_disable(struct vmm *m, struct cpu *c);
+void vmm_spt_flush(struct vmm *m, struct cpu *c);
+void vmm_spt_invlpg(struct vmm *m, struct cpu *c, u32 lin);
+bool vmm_spt_fault(struct vmm *m, struct cpu *c, u32 *err);
 /* The VMM cannot go on: stop the VM with a message. */
 void vmm_fail(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
 /* Refresh the real EFLAGS from the virtual ones after an emulation. */

@@ -8,8 +8,10 @@
  * to the VMM.  RIP advances to c->next_rip (set by the caller) unless the
  * instruction transfers control.
  *
- * The 32-bit guest stack is reached through SS.base + ESP (no guest paging in
- * this first slice).
+ * The 32-bit guest stack is reached through SS.base + ESP, a linear address
+ * vmm_read/vmm_write translate through the guest's page tables when it
+ * pages.  MOV to CR0/CR3/CR4 and INVLPG drive the shadow page tables
+ * (vmm_paging.c).
  */
 #include <string.h>
 
@@ -110,19 +112,37 @@ static unsigned io_size(const struct insn *i)
 static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 {
 	switch (cr) {
-	case 0:
-		if (v & CR0_PG) {
+	case 0: {
+		u64 old = m->v.cr0;
+
+		if ((v & CR0_PG) && (m->v.cr4 & CR4_PAE)) {
 			vmm_fail(m,
-				 "guest enabled paging at eip=0x%llx: shadow paging is "
-				 "not implemented yet (--virt=trap runs non-paged 32-bit guests)",
+				 "guest enabled PAE paging at eip=0x%llx: shadow paging "
+				 "handles 32-bit non-PAE tables only",
 				 (unsigned long long)c->rip);
 			return true;
 		}
 		m->v.cr0 = v | CR0_ET;
+		if ((v & CR0_PG) && !(old & CR0_PG))
+			vmm_spt_enable(m, c);
+		else if (!(v & CR0_PG) && (old & CR0_PG))
+			vmm_spt_disable(m, c);
+		else if ((v ^ old) & CR0_WP && (v & CR0_PG))
+			vmm_spt_flush(m, c);
 		return true;
+	}
 	case 2: m->v.cr2 = v; return true;
-	case 3: m->v.cr3 = v; return true;
-	case 4: m->v.cr4 = v; return true;
+	case 3:
+		/* A new address space: this slice drops the whole shadow. */
+		m->v.cr3 = v;
+		if (m->v.cr0 & CR0_PG)
+			vmm_spt_flush(m, c);
+		return true;
+	case 4:
+		if (((v ^ m->v.cr4) & (CR4_PSE | CR4_PAE | CR4_PGE)) && (m->v.cr0 & CR0_PG))
+			vmm_spt_flush(m, c);
+		m->v.cr4 = v;
+		return true;
 	}
 	return false;
 }
@@ -190,7 +210,10 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 	case FORM_MOV_DdRd: c->dr[i->reg & 7] = (u32)c->gpr[i->rm]; break;
 	case FORM_MOV_RdDd: c->gpr[i->rm] = (u32)c->dr[i->reg & 7]; break;
 	case FORM_INVLPG_Mb:
-	case FORM_WBINVD: break; /* no guest paging, no caches */
+		if (v->cr0 & CR0_PG)
+			vmm_spt_invlpg(m, c, (u32)(c->seg[i->seg].base + insn_ea(c, i)));
+		break;
+	case FORM_WBINVD: break; /* no caches */
 	case FORM_RDMSR: {
 		u64 val;
 
@@ -248,7 +271,7 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		/* Also reached at plain --virt=trap: MOV SS with the guest's
 		 * RPL 0 faults at CPL 1 (SS needs RPL = CPL), a fault ring
 		 * compression caused, so the VMM performs the load. */
-		sel = (u16)opnd_read(c, i, 0);
+		sel = (u16)opnd_read(c, i, 1); /* operand 0 is Sw, 1 the Ew source */
 		if ((i->reg & 7) == SEG_CS)
 			return false;
 		if ((sel & ~3) && (!guest_desc(m, sel, &d) || !(d & (1ULL << 47))))

@@ -41,18 +41,53 @@ const char *const vmm_trap_name[VMM_TRAP_COUNT] = {
 
 /* ---- guest memory and failure ---------------------------------------------- */
 
-bool vmm_read(struct vmm *m, u64 pa, void *buf, unsigned len)
+bool vmm_phys_read(struct vmm *m, u64 pa, void *buf, unsigned len)
 {
 	if (pa + len > m->vm->cfg->mem_size || pa + len < pa)
 		return false;
 	return bus_dma_read(&m->vm->board.bus, pa, buf, len) == 0;
 }
 
-bool vmm_write(struct vmm *m, u64 pa, const void *buf, unsigned len)
+bool vmm_phys_write(struct vmm *m, u64 pa, const void *buf, unsigned len)
 {
 	if (pa + len > m->vm->cfg->mem_size || pa + len < pa)
 		return false;
 	return bus_dma_write(&m->vm->board.bus, pa, buf, len) == 0;
+}
+
+/* Linear -> physical, page by page, as a supervisor access of the guest
+ * kernel (descriptor tables, TSS, the stacks reflection builds). */
+static bool lin_access(struct vmm *m, u64 lin, void *buf, unsigned len, bool write)
+{
+	u8 *p = buf;
+
+	if (!(m->v.cr0 & CR0_PG))
+		return write ? vmm_phys_write(m, lin, buf, len) : vmm_phys_read(m, lin, buf, len);
+	while (len) {
+		u32 pa, gerr, n = 4096 - (lin & 0xfff);
+		bool w;
+
+		if (n > len)
+			n = len;
+		if (!vmm_guest_walk(m, (u32)lin, write, false, true, &pa, &w, &gerr))
+			return false;
+		if (write ? !vmm_phys_write(m, pa, p, n) : !vmm_phys_read(m, pa, p, n))
+			return false;
+		lin = (u32)(lin + n);
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+bool vmm_read(struct vmm *m, u64 lin, void *buf, unsigned len)
+{
+	return lin_access(m, lin, buf, len, false);
+}
+
+bool vmm_write(struct vmm *m, u64 lin, const void *buf, unsigned len)
+{
+	return lin_access(m, lin, (void *)buf, len, true);
 }
 
 void vmm_fail(struct vmm *m, const char *fmt, ...)
@@ -164,6 +199,18 @@ bad:
 
 /* ---- the hooks: trap entry, interrupts, holes ------------------------------- */
 
+/*
+ * The virtual CPL follows the real one: ring compression maps guest ring 0
+ * to real ring 1 and leaves ring 3 alone, and the real CPU changes rings
+ * without the VMM on a native IRET to ring 3 (a hole: no trap).  The VMM
+ * can always read the real CPL, so it re-derives the virtual one on every
+ * entry.
+ */
+static void sync_cpl(struct vmm *m, const struct cpu *c)
+{
+	m->v.cpl = c->cpl == 3 ? 3 : 0;
+}
+
 /* Fetch and decode the guest instruction at CS:EIP. */
 static bool fetch(struct vmm *m, struct cpu *c, struct insn *i)
 {
@@ -189,6 +236,7 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 	volatile int fvec = vec;
 	volatile u32 ferr = err;
 
+	sync_cpl(m, c);
 	vmm_shadow_gdt(m);
 	memcpy(saved, c->fault_jmp, sizeof(saved));
 	if (setjmp(c->fault_jmp)) {
@@ -225,11 +273,19 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 		}
 	}
 reflect:
+	/* A #PF while the guest pages: hidden (the shadow lacked the entry;
+	 * filled, the instruction runs again) or true (reflected with the
+	 * guest's error code and virtual CR2). */
+	if (fvec == EXC_PF && (m->v.cr0 & CR0_PG)) {
+		u32 e = ferr;
+
+		if (vmm_spt_fault(m, c, &e))
+			goto out;
+		ferr = e;
+	}
 	m->stats.traps[VMM_TRAP_FAULT]++;
 	trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_FAULT, 0, (u64)fvec, ferr,
 		   exc_name(fvec));
-	if (fvec == EXC_PF)
-		m->v.cr2 = c->cr2;
 	vmm_reflect(m, c, fvec, exc_has_error(fvec), ferr, (u32)c->rip, false);
 out:
 	memcpy(c->fault_jmp, saved, sizeof(saved));
@@ -257,6 +313,7 @@ static int hook_intr_ack(void *opaque, struct cpu *c)
 
 	if (vec < 0)
 		return -1;
+	sync_cpl(m, c);
 	vmm_shadow_gdt(m);
 	m->stats.traps[VMM_TRAP_INTR]++;
 	trace_emit(&vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_INTR, 0, (u64)vec, 0, NULL);
@@ -270,6 +327,35 @@ static int hook_intr_ack(void *opaque, struct cpu *c)
  * others are holes when the virtual kernel runs them: report what the guest
  * will see against what it should.
  */
+/* INT n, INT3, INTO (taken): the VMM's IDT gate, reflected as the guest's. */
+static void reflect_int_n(struct vmm *m, struct cpu *c, const struct insn *i)
+{
+	const struct isa_form *f = &isa_forms[i->form];
+	int vec = i->form == FORM_INT_Ib ? (int)(u8)i->imm : i->form == FORM_INT3 ? EXC_BP : EXC_OF;
+
+	vmm_shadow_gdt(m);
+	m->stats.traps[VMM_TRAP_INTN]++;
+	trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_INTN, f->pg, (u64)vec, 0,
+		   f->name);
+	vmm_reflect(m, c, vec, false, 0, (u32)c->next_rip, true);
+}
+
+/*
+ * INT3 and INTO are PG_INNOCUOUS forms (cpu/isa.def), so hooks.sensitive
+ * never sees them; their handlers call hooks.intercept before delivery.
+ * Without this the real CPU would check the VMM's DPL-0 gate against CPL 1
+ * and deliver #GP through the VMM's IDT -- the VMM's own interrupt
+ * entry, which a C callback replaces.  Everything else runs natively.
+ */
+static bool hook_intercept(void *opaque, struct cpu *c, const struct insn *i)
+{
+	if (i->form != FORM_INT3 && i->form != FORM_INTO)
+		return false;
+	sync_cpl(((struct vm *)opaque)->vmm, c);
+	reflect_int_n(((struct vm *)opaque)->vmm, c, i);
+	return true;
+}
+
 static bool hook_sensitive(void *opaque, struct cpu *c, const struct insn *i)
 {
 	struct vmm *m = ((struct vm *)opaque)->vmm;
@@ -277,17 +363,10 @@ static bool hook_sensitive(void *opaque, struct cpu *c, const struct insn *i)
 	char what[120] = "";
 	u64 saw = 0, should = 0;
 
+	sync_cpl(m, c);
 	if (i->form == FORM_INT_Ib || i->form == FORM_INT3 ||
 	    (i->form == FORM_INTO && (cpu_rflags(c) & FL_OF))) {
-		int vec = i->form == FORM_INT_Ib ? (int)(u8)i->imm
-			  : i->form == FORM_INT3 ? EXC_BP
-						 : EXC_OF;
-
-		vmm_shadow_gdt(m);
-		m->stats.traps[VMM_TRAP_INTN]++;
-		trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_INTN, f->pg,
-			   (u64)vec, 0, f->name);
-		vmm_reflect(m, c, vec, false, 0, (u32)c->next_rip, true);
+		reflect_int_n(m, c, i);
 		return true;
 	}
 	if (m->v.cpl != 0)
@@ -300,10 +379,19 @@ static bool hook_sensitive(void *opaque, struct cpu *c, const struct insn *i)
 	case FORM_SMSW_Ev: saw = c->cr0 & 0xffff, should = m->v.cr0 & 0xffff; break;
 	case FORM_PUSHF_Fv:
 	case FORM_POPF_Fv:
-	case FORM_IRET:
 		saw = cpu_rflags(c) & (FL_IF | FL_IOPL),
 		should = vmm_guest_eflags(m, c) & (FL_IF | FL_IOPL);
 		break;
+	case FORM_IRET: {
+		/* Native IRET at real CPL 1 ignores the IF/IOPL it pops: the
+		 * guest keeps its virtual ones instead of the frame's. */
+		u32 img = 0;
+
+		vmm_read(m, (c->seg[SEG_SS].base + (u32)c->gpr[RSP] + 8) & 0xffffffff, &img, 4);
+		saw = vmm_guest_eflags(m, c) & (FL_IF | FL_IOPL);
+		should = img & (FL_IF | FL_IOPL);
+		break;
+	}
 	case FORM_MOV_EvSw: saw = c->seg[i->reg & 7].sel, should = guest_sel(m, (u16)saw); break;
 	case FORM_PUSH_CS: saw = c->seg[SEG_CS].sel, should = guest_sel(m, (u16)saw); break;
 	case FORM_PUSH_SS: saw = c->seg[SEG_SS].sel, should = guest_sel(m, (u16)saw); break;
@@ -391,6 +479,7 @@ int vmm_create(struct vm *vm, struct err *e)
 	c->hooks.intr_pending = hook_intr_pending;
 	c->hooks.intr_ack = hook_intr_ack;
 	c->hooks.sensitive = hook_sensitive;
+	c->hooks.intercept = hook_intercept;
 	c->pg_strict = m->pg_strict;
 	return 0;
 }
@@ -410,6 +499,11 @@ void vmm_print_stats(const struct vmm *m, FILE *out)
 	fprintf(out, " holes=%llu reflections=%llu shadow-syncs=%llu\n",
 		(unsigned long long)m->stats.hole_total, (unsigned long long)m->stats.reflect_total,
 		(unsigned long long)m->stats.shadow_syncs);
+	fprintf(out,
+		"vmm: shadow paging: hidden-faults=%llu true-faults=%llu flushes=%llu "
+		"invlpg=%llu\n",
+		(unsigned long long)m->stats.pf_hidden, (unsigned long long)m->stats.pf_true,
+		(unsigned long long)m->stats.spt_flushes, (unsigned long long)m->stats.spt_invlpg);
 	for (int f = 0; f < FORM_COUNT; f++) {
 		if (m->stats.by_form[f])
 			fprintf(out, "vmm:   emulated %-12s %-12s %llu\n", isa_forms[f].name,

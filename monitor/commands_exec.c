@@ -211,6 +211,14 @@ static bool cmd_pwatch(struct monitor *m, int argc, char **argv, const char *res
 {
 	return add_watch(m, argc, argv, DBG_PHYS, DBG_WRITE);
 }
+static bool cmd_prwatch(struct monitor *m, int argc, char **argv, const char *rest)
+{
+	return add_watch(m, argc, argv, DBG_PHYS, DBG_READ);
+}
+static bool cmd_pawatch(struct monitor *m, int argc, char **argv, const char *rest)
+{
+	return add_watch(m, argc, argv, DBG_PHYS, DBG_ACCESS);
+}
 
 static bool cmd_catch(struct monitor *m, int argc, char **argv, const char *rest)
 {
@@ -245,6 +253,7 @@ static bool cmd_catch(struct monitor *m, int argc, char **argv, const char *rest
 static bool cmd_info(struct monitor *m, int argc, char **argv, const char *rest)
 {
 	static const char *const accname[4] = {"", "rwatch", "watch", "awatch"};
+	static const char *const paccname[4] = {"", "prwatch", "pwatch", "pawatch"};
 	struct vm_debug *d = &m->vm->debug;
 	bool any = false;
 
@@ -297,7 +306,7 @@ static bool cmd_info(struct monitor *m, int argc, char **argv, const char *rest)
 				mon_printf(m, "Num  Type        Enb  What\n");
 			any = true;
 			mon_printf(m, "%-4d %-11s %-4s %s0x%llx len %llu (hits %llu)\n", id,
-				   w->space == DBG_PHYS ? "pwatch" : accname[w->access],
+				   w->space == DBG_PHYS ? paccname[w->access] : accname[w->access],
 				   w->enabled ? "y" : "n", w->space == DBG_PHYS ? "physical " : "",
 				   (unsigned long long)w->addr, (unsigned long long)w->len,
 				   (unsigned long long)w->hits);
@@ -357,6 +366,9 @@ const struct mon_cmd mon_cmds_exec[] = {
     {"rwatch", NULL, cmd_rwatch, "rwatch ADDR [LEN]", "stop after a read"},
     {"awatch", NULL, cmd_awatch, "awatch ADDR [LEN]", "stop after a read or write"},
     {"pwatch", NULL, cmd_pwatch, "pwatch PADDR [LEN]", "stop after a write to physical memory"},
+    {"prwatch", NULL, cmd_prwatch, "prwatch PADDR [LEN]", "stop after a read of physical memory"},
+    {"pawatch", NULL, cmd_pawatch, "pawatch PADDR [LEN]",
+     "stop after a read or write of physical memory"},
     {"catch", NULL, cmd_catch, "catch EVENT [N]",
      "stop on mode | vector N | port N | cr N | msr N | triple | magic"},
     {"info", NULL, cmd_info, "info breakpoints|symbol", "list breakpoints; name an address"},

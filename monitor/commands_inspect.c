@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/block.h"
 #include "cpu/mem.h"
 #include "cpu/system.h"
+#include "devices/vga_text.h"
 #include "mmu/tlb.h"
 #include "monitor/repl.h"
 #include "monitor/trace_text.h"
@@ -438,12 +440,49 @@ static bool show_device(struct monitor *m, const char *prefix, const char *what)
 
 static bool cmd_irq(struct monitor *m, int argc, char **argv, const char *rest)
 {
-	return show_device(m, "pic", "interrupt controller (8259 PIC)");
+	struct board *b = &m->vm->board;
+
+	/* The legacy 8259 pair always; the APICs when the board has them
+	 * (SDM Vol 3 §11: one local APIC per CPU, the I/O APIC's redirection
+	 * table). */
+	show_device(m, "pic", "interrupt controller (8259 PIC)");
+	for (int i = 0; i < b->ndevices; i++)
+		if (!strncmp(b->devices[i].name, "lapic", 5) ||
+		    !strncmp(b->devices[i].name, "ioapic", 6))
+			describe(m, &b->devices[i]);
+	return true;
 }
 
+/* The VGA state, then the text screen as the guest drew it (80x25 cells at
+ * 0xB8000 from the CRTC start address): row numbers, trailing blank rows
+ * folded into one line, the cursor last. */
 static bool cmd_vga(struct monitor *m, int argc, char **argv, const char *rest)
 {
-	return show_device(m, "vga", "VGA device");
+	void *vga = board_find_device(&m->vm->board, "vga");
+	char screen[(VGA_COLS + 1) * VGA_ROWS + 64];
+	char *rows[VGA_ROWS + 1], *p = screen;
+	int n = 0, last = -1;
+
+	show_device(m, "vga", "VGA device");
+	if (!vga)
+		return true;
+	vga_text_render(vga, screen, sizeof(screen));
+	while (n <= VGA_ROWS && *p) {
+		rows[n] = p;
+		p += strcspn(p, "\n");
+		if (*p)
+			*p++ = 0;
+		if (n < VGA_ROWS && rows[n][0])
+			last = n;
+		n++;
+	}
+	for (int r = 0; r <= last; r++)
+		mon_printf(m, "%2d|%s\n", r, rows[r]);
+	if (last < VGA_ROWS - 1)
+		mon_printf(m, "  (rows %d-%d blank)\n", last + 1, VGA_ROWS - 1);
+	if (n > VGA_ROWS)
+		mon_printf(m, "%s\n", rows[VGA_ROWS]);
+	return true;
 }
 
 static bool cmd_stats(struct monitor *m, int argc, char **argv, const char *rest)
@@ -472,6 +511,17 @@ static bool cmd_stats(struct monitor *m, int argc, char **argv, const char *rest
 				   (unsigned long long)c->tlb->stats.misses,
 				   (unsigned long long)c->tlb->stats.walks,
 				   (unsigned long long)c->tlb->stats.walk_refs);
+	}
+	/* The basic-block cache is shared by the CPUs of the machine. */
+	if (vm->ncpus > 0 && vm->cpus[0].bc) {
+		const struct block_stats *bs = block_cache_stats(vm->cpus[0].bc);
+
+		mon_printf(m,
+			   "blocks: %llu built, %llu run (%llu instructions), %llu invalidated, "
+			   "%llu flushes, %llu fallbacks to cpu_step\n",
+			   (unsigned long long)bs->built, (unsigned long long)bs->runs,
+			   (unsigned long long)bs->insns, (unsigned long long)bs->invalidated,
+			   (unsigned long long)bs->flushes, (unsigned long long)bs->fallbacks);
 	}
 	mon_printf(m, "I/O by device:\n");
 	for (int i = 0; i < bus->npio; i++)
@@ -543,7 +593,7 @@ const struct mon_cmd mon_cmds_inspect[] = {
     {"disas", NULL, cmd_disas, "disas [ADDR] [N]", "disassemble N instructions (default 8)"},
     {"bt", NULL, cmd_bt, "bt", "backtrace along the RBP chain"},
     {"devices", NULL, cmd_devices, "devices", "board devices and bus access counters"},
-    {"irq", NULL, cmd_irq, "irq", "interrupt controller state"},
+    {"irq", NULL, cmd_irq, "irq", "interrupt controllers: 8259 PIC, local APIC, I/O APIC"},
     {"vga", NULL, cmd_vga, "vga", "the VGA text screen, if there is a VGA device"},
     {"stats", NULL, cmd_stats, "stats", "instructions, exceptions, TLB, I/O, trace counters"},
     {"history", NULL, cmd_history, "history mode", "the mode switches of the run"},

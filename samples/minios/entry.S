@@ -44,14 +44,15 @@ stub_\v:
 
 	.altmacro
 	.set i, 0
-	.rept 48
+	.rept 50
 	stub %i
 	.set i, i + 1
 	.endr
 	stub 128
 	stub 255
 
-	/* the table trap.c builds the IDT from: 48 stubs, int 0x80, APIC spurious */
+	/* the table trap.c builds the IDT from: 50 stubs (exceptions, IRQs, two
+	 * IPI vectors), int 0x80, APIC spurious */
 	.section .rodata
 	.globl trap_stubs
 	.macro stubaddr v
@@ -59,7 +60,7 @@ stub_\v:
 	.endm
 trap_stubs:
 	.set i, 0
-	.rept 48
+	.rept 50
 	stubaddr %i
 	.set i, i + 1
 	.endr

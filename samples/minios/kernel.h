@@ -114,10 +114,57 @@ void pic_unmask(int irq);
 void tss_set_esp0(u32 esp0);
 #define LAPIC_BASE 0xFEE00000u /* the MP specification's default address */
 int lapic_virtual_wire(void);
+void trap_init_ap(int cpu); /* an AP's own GDT + TSS, the shared IDT */
+void irq_use_ioapic(void);  /* mask the 8259s, route IRQs through the I/O APIC */
+void irq_use_pic(void);	    /* and back */
+extern int irq_via_ioapic;
+#define V_PING 48 /* IPI vectors: "do this", and the answer */
+#define V_PONG 49
 extern u32 exc_count[32];
 /* a kernel-mode exception at a "probe" jumps to fixup_eip (see probe_*) */
 extern volatile u32 fixup_eip, fixup_vector, fixup_error, fixup_cr2;
 extern u32 irq_count[16];
+
+/* ---- apic.c: the MP tables (MP spec 1.4 ch. 4), local APIC, I/O APIC ------ */
+#define MAX_CPUS	8
+#define LAPIC_ID	0x020 /* local APIC registers, SDM Vol. 3A Table 12-1 */
+#define LAPIC_TPR	0x080
+#define LAPIC_EOI	0x0B0
+#define LAPIC_SVR	0x0F0
+#define LAPIC_ESR	0x280
+#define LAPIC_ICR_LO	0x300
+#define LAPIC_ICR_HI	0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_MASKED	0x10000
+struct mp_config {
+	int found; /* floating pointer and a valid configuration table */
+	int imcrp; /* FEATURE2 bit 7: the IMCR selects PIC mode */
+	int ncpus; /* enabled processor entries */
+	u8 cpu_apic_id[MAX_CPUS];
+	u32 ioapic_addr; /* 0: no I/O APIC entry */
+	u8 ioapic_id;
+	int isa_pin[16];   /* I/O APIC pin of ISA IRQ n, -1 when not listed */
+	u16 isa_flags[16]; /* the entry's polarity and trigger mode */
+};
+extern struct mp_config mp;
+void mp_scan(void); /* with paging off: the pointer is found through the BDA */
+u32 lapic_read(u32 reg);
+void lapic_write(u32 reg, u32 v);
+void lapic_eoi(void);
+unsigned lapic_id(void);
+void lapic_send_ipi(unsigned dest, u32 icr_lo);
+int ioapic_init(void); /* 1: an I/O APIC is there and every pin is masked */
+void ioapic_unmask_irq(int irq);
+void ioapic_mask_all(void);
+
+/* ---- smp.c: application processors, IPIs, the SMP self-test ------------------ */
+extern int ncpus_online;
+void smp_init(void);	  /* INIT-SIPI-SIPI every AP the MP table lists */
+void smp_ipi(u32 vector); /* from trap_dispatch */
+int smp_run(int verbose); /* the SMP work on all CPUs: failures */
 
 /* ---- timer.c: 8254 PIT channel 0 on IRQ 0 --------------------------------- */
 #define HZ 100

@@ -11,6 +11,7 @@
 void kmain(void)
 {
 	trap_init();	/* GDT + TSS, IDT, PIC remapped to 32-47 */
+	mp_scan();	/* the MP tables, while page 0 (the BDA) is still reachable */
 	console_init(); /* COM1 with IRQ 4, VGA text */
 	kprintf("minios: 32-bit protected mode, booted from drive %02x\n", boot_drive);
 	mm_init(); /* frames, heap, paging on */
@@ -20,9 +21,20 @@ void kmain(void)
 	page_map(LAPIC_BASE, LAPIC_BASE, PTE_W | PTE_PCD);
 	int lapic = lapic_virtual_wire();
 	kprintf("~ local APIC: %s\n", lapic ? "virtual wire mode" : "none");
+	/* An I/O APIC in the MP table: found and masked here, but the ISA
+	 * IRQs stay on the 8259 for now: with vmlab's I/O APIC the ticks stop
+	 * after a few interrupts (see the "ioapic" shell command, which
+	 * switches to symmetric I/O mode, to reproduce). */
+	int ioapic = lapic && ioapic_init();
+	kprintf("~ interrupts: 8259 PIC (%s)\n", ioapic	    ? "I/O APIC present"
+						 : mp.found ? "no I/O APIC"
+							    : "no MP table");
 	timer_init(); /* PIT at HZ on IRQ 0 */
 	kbd_init();   /* i8042 on IRQ 1 */
 	sti();
+	if (lapic)
+		smp_init(); /* INIT-SIPI-SIPI the other processors */
+	kprintf("minios: %d CPU%s online\n", ncpus_online, ncpus_online > 1 ? "s" : "");
 	int n = ide_init(); /* ATA on IRQ 14 */
 	if (n < 0)
 		kprintf("minios: no IDE disk\n");

@@ -10,7 +10,8 @@ include samples/lib/rules.mk
 MINIOS_SECTORS := 256
 MINIOS_OBJDIR  := $(B)/samples/minios-obj
 MINIOS_KOBJ    := $(addprefix $(MINIOS_OBJDIR)/,entry.o main.o lib.o console.o trap.o timer.o \
-                  kbd.o mm.o ide.o syscall.o shell.o selftest.o user.o)
+                  kbd.o mm.o ide.o syscall.o shell.o selftest.o user.o \
+                  apic.o smp.o trampoline.o)
 MINIOS_CFLAGS  := -std=gnu11 -O2 -g -m32 -march=i686 -ffreestanding -nostdlib -fno-pic -fno-pie \
                   -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
                   -fcf-protection=none -fno-builtin -Wall -Wextra -Werror -I. -MMD -MP

@@ -348,6 +348,12 @@ static void t_console(void)
 	*cell = old;
 }
 
+/* ---- SMP: every CPU's work, the spinlock, IPIs (smp.c) ---------------------- */
+static void t_smp(void)
+{
+	CHECK(smp_run(0) == 0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -362,6 +368,7 @@ static const struct {
     {"syscalls", t_user},
     {"keyboard", t_keyboard},
     {"console", t_console},
+    {"smp", t_smp},
 };
 
 int selftest_run(void)

@@ -16,6 +16,7 @@ static void cmd_help(void)
 	    "mem             free frames and heap",
 	    "disk [N]        write, read back and verify N scratch sectors",
 	    "run N           run ring-3 program N (0 good, 1-3 misbehaving)",
+	    "smp             work, a spinlock and IPIs on every CPU",
 	    "selftest        the whole in-guest test suite",
 	    "exit            power off (status 33 if no test failed)",
 	};
@@ -59,6 +60,12 @@ static void execute(char *line)
 	} else if (!strcmp(line, "run")) {
 		int r = user_run((int)atou(arg, 0));
 		kprintf("run: program ended with %d\n", r);
+	} else if (!strcmp(line, "ioapic")) {
+		if (mp.ioapic_addr && !irq_via_ioapic)
+			irq_use_ioapic();
+		kprintf("~ interrupts: %s\n", irq_via_ioapic ? "I/O APIC" : "8259 PIC");
+	} else if (!strcmp(line, "smp")) {
+		kprintf("smp: %s\n", smp_run(1) ? "FAILED" : "ok");
 	} else if (!strcmp(line, "selftest"))
 		selftest_run();
 	else if (!strcmp(line, "exit")) {

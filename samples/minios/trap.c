@@ -9,7 +9,10 @@
  *        (a ring-3 INT n through a DPL-0 gate would be #GP, §7.12.1.1);
  *   PIC  the two 8259As re-initialised with ICW1-ICW4 so IRQs 0-15 do not
  *        collide with the exceptions (8259A datasheet, "Initialization
- *        Command Words"); non-specific EOI (OCW2 = 0x20) after each IRQ.
+ *        Command Words"); non-specific EOI (OCW2 = 0x20) after each IRQ;
+ *   I/O APIC when the MP table describes one (apic.c), the same vectors
+ *        32-47 arrive through it and end with a local APIC EOI, and the
+ *        8259s are masked; vectors 48/49 are the IPIs smp.c sends.
  */
 #include "samples/minios/kernel.h"
 
@@ -35,7 +38,11 @@ static struct gdt_entry gdt[6];
 static struct idt_gate idt[256];
 static struct tss32 tss;
 static irq_handler irq_handlers[16];
-extern const u32 trap_stubs[50]; /* entry.S */
+extern const u32 trap_stubs[52]; /* entry.S */
+/* the application processors' own GDTs and TSSs (smp.c starts them) */
+static struct gdt_entry ap_gdt[MAX_CPUS][6];
+static struct tss32 ap_tss[MAX_CPUS];
+int irq_via_ioapic; /* 1: ISA IRQs come through the I/O APIC, EOI to the local APIC */
 
 u32 exc_count[32];
 u32 irq_count[16];
@@ -66,14 +73,14 @@ static const char *const exc_name[32] = {
     "#CP control protection",
 };
 
-static void gdt_set(int i, u32 base, u32 limit, u8 access, u8 flags)
+static void gdt_set(struct gdt_entry *g, u32 base, u32 limit, u8 access, u8 flags)
 {
-	gdt[i].limit_lo = limit & 0xffff;
-	gdt[i].base_lo = base & 0xffff;
-	gdt[i].base_mid = (base >> 16) & 0xff;
-	gdt[i].access = access;
-	gdt[i].flags_limit_hi = (u8)(flags << 4) | ((limit >> 16) & 0x0f);
-	gdt[i].base_hi = base >> 24;
+	g->limit_lo = limit & 0xffff;
+	g->base_lo = base & 0xffff;
+	g->base_mid = (base >> 16) & 0xff;
+	g->access = access;
+	g->flags_limit_hi = (u8)(flags << 4) | ((limit >> 16) & 0x0f);
+	g->base_hi = base >> 24;
 }
 
 static void idt_set(int v, u32 handler, int dpl)
@@ -99,11 +106,34 @@ static void pic_write_mask(void)
 	outb(0xA1, pic_mask >> 8);
 }
 
+/* Let IRQ n in: at the 8259, or at its I/O APIC pin once irq_use_ioapic ran. */
 void pic_unmask(int irq)
 {
 	u32 f = irq_save();
 	pic_mask &= ~(1u << irq);
-	pic_write_mask();
+	if (irq_via_ioapic)
+		ioapic_unmask_irq(irq);
+	else
+		pic_write_mask();
+	irq_restore(f);
+}
+
+/*
+ * Symmetric I/O mode (MP spec 1.4 §3.6.2.3): mask every 8259 input and
+ * the local APIC's LINT0 (the 8259's way in), then open the I/O APIC pin
+ * of each IRQ a driver already unmasked.  From here on an IRQ ends with an
+ * EOI to the local APIC, not to the 8259.
+ */
+void irq_use_ioapic(void)
+{
+	u32 f = irq_save();
+	outb(0x21, 0xFF);
+	outb(0xA1, 0xFF);
+	lapic_write(LAPIC_LVT_LINT0, LAPIC_MASKED | 0x700);
+	irq_via_ioapic = 1;
+	for (int irq = 0; irq < 16; irq++)
+		if (irq != 2 && !(pic_mask & (1u << irq)))
+			ioapic_unmask_irq(irq);
 	irq_restore(f);
 }
 
@@ -150,23 +180,22 @@ int lapic_virtual_wire(void)
 	return 1;
 }
 
-void trap_init(void)
+static void load_idt(void)
 {
-	/* 1. GDT: the same flat segments boot.S used, plus ring 3 and the TSS */
-	gdt_set(1, 0, 0xFFFFF, 0x9A,
-		0xC); /* 0x08 kernel code: P, DPL0, exec/read; 4K granular, 32-bit */
-	gdt_set(2, 0, 0xFFFFF, 0x92, 0xC); /* 0x10 kernel data */
-	gdt_set(3, 0, 0xFFFFF, 0xFA, 0xC); /* 0x18 user code: DPL3 */
-	gdt_set(4, 0, 0xFFFFF, 0xF2, 0xC); /* 0x20 user data: DPL3 */
-	tss.ss0 = SEL_KDATA;
-	tss.esp0 = 0;					  /* set by user.c before entering ring 3 */
-	tss.iomap_base = sizeof tss;			  /* no I/O bitmap: ring 3 IN/OUT -> #GP */
-	gdt_set(5, (u32)&tss, sizeof tss - 1, 0x89, 0x0); /* 0x28 available 32-bit TSS */
 	struct {
 		u16 limit;
 		u32 base;
-	} __attribute__((packed)) gdtr = {sizeof gdt - 1, (u32)gdt},
-				  idtr = {sizeof idt - 1, (u32)idt};
+	} __attribute__((packed)) idtr = {sizeof idt - 1, (u32)idt};
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* LGDT, reload every segment register from it (a far jump for CS), LTR. */
+static void load_tables(struct gdt_entry *g, u32 size)
+{
+	struct {
+		u16 limit;
+		u32 base;
+	} __attribute__((packed)) gdtr = {size - 1, (u32)g};
 	__asm__ volatile("lgdt %0\n\t"
 			 "ljmp $0x08, $1f\n"
 			 "1:\tmovw $0x10, %%ax\n\t"
@@ -176,13 +205,43 @@ void trap_init(void)
 			 :
 			 : "m"(gdtr)
 			 : "eax", "memory");
+}
+
+/*
+ * An application processor's descriptor tables: a copy of the BSP's GDT
+ * whose TSS descriptor points at the AP's own TSS (LTR marks a TSS busy,
+ * so two CPUs cannot share one), and the shared IDT.
+ */
+void trap_init_ap(int cpu)
+{
+	memcpy(ap_gdt[cpu], gdt, sizeof gdt);
+	ap_tss[cpu].ss0 = SEL_KDATA;
+	ap_tss[cpu].iomap_base = sizeof ap_tss[cpu];
+	gdt_set(&ap_gdt[cpu][5], (u32)&ap_tss[cpu], sizeof ap_tss[cpu] - 1, 0x89, 0x0);
+	load_tables(ap_gdt[cpu], sizeof ap_gdt[cpu]);
+	load_idt();
+}
+
+void trap_init(void)
+{
+	/* 1. GDT: the same flat segments boot.S used, plus ring 3 and the TSS */
+	gdt_set(&gdt[1], 0, 0xFFFFF, 0x9A,
+		0xC); /* 0x08 kernel code: P, DPL0, exec/read; 4K granular, 32-bit */
+	gdt_set(&gdt[2], 0, 0xFFFFF, 0x92, 0xC); /* 0x10 kernel data */
+	gdt_set(&gdt[3], 0, 0xFFFFF, 0xFA, 0xC); /* 0x18 user code: DPL3 */
+	gdt_set(&gdt[4], 0, 0xFFFFF, 0xF2, 0xC); /* 0x20 user data: DPL3 */
+	tss.ss0 = SEL_KDATA;
+	tss.esp0 = 0;		     /* set by user.c before entering ring 3 */
+	tss.iomap_base = sizeof tss; /* no I/O bitmap: ring 3 IN/OUT -> #GP */
+	gdt_set(&gdt[5], (u32)&tss, sizeof tss - 1, 0x89, 0x0); /* 0x28 available 32-bit TSS */
+	load_tables(gdt, sizeof gdt);
 
 	/* 2. IDT: exceptions and IRQs at DPL 0, the system call at DPL 3 */
-	for (int v = 0; v < 48; v++)
+	for (int v = 0; v < 50; v++)			   /* exceptions, IRQs 0-15, the two IPIs */
 		idt_set(v, trap_stubs[v], v == 3 ? 3 : 0); /* int3 allowed in ring 3 */
-	idt_set(0x80, trap_stubs[48], 3);
-	idt_set(0xFF, trap_stubs[49], 0); /* the local APIC's spurious vector */
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_set(0x80, trap_stubs[50], 3);
+	idt_set(0xFF, trap_stubs[51], 0); /* the local APIC's spurious vector */
+	load_idt();
 
 	/* 3. the PIC, everything masked until a driver unmasks its line */
 	pic_init();
@@ -215,11 +274,33 @@ static void exception(struct trapframe *tf)
 	panic("%s at eip %08x, error %x, cr2 %08x", exc_name[tf->vector], tf->eip, tf->error, cr2);
 }
 
+/*
+ * Back to the 8259 (when the I/O APIC path turned out not to deliver):
+ * mask every I/O APIC pin we opened, LINT0 = ExtINT again, the 8259's
+ * mask as the drivers asked for it.
+ */
+void irq_use_pic(void)
+{
+	u32 f = irq_save();
+	irq_via_ioapic = 0;
+	ioapic_mask_all();
+	lapic_write(LAPIC_LVT_LINT0, 0x700);
+	lapic_eoi(); /* whatever the local APIC holds in service */
+	pic_write_mask();
+	irq_restore(f);
+}
+
 /* Called by entry.S's trap_common for every vector. */
 void trap_dispatch(struct trapframe *tf)
 {
 	if (tf->vector < 32) {
 		exception(tf);
+	} else if (tf->vector < 48 && irq_via_ioapic) {
+		int irq = tf->vector - 32; /* the I/O APIC sends vector 32 + IRQ */
+		irq_count[irq]++;
+		if (irq_handlers[irq])
+			irq_handlers[irq]();
+		lapic_eoi();
 	} else if (tf->vector < 48) {
 		int irq = tf->vector - 32;
 		/* IRQ 7 / 15 with the in-service bit clear is spurious: no EOI
@@ -238,6 +319,9 @@ void trap_dispatch(struct trapframe *tf)
 		if (irq >= 8)
 			outb(0xA0, 0x20); /* EOI to the slave, then the master */
 		outb(0x20, 0x20);
+	} else if (tf->vector == V_PING || tf->vector == V_PONG) {
+		smp_ipi(tf->vector); /* an IPI from another CPU (or ourselves) */
+		lapic_eoi();
 	} else if (tf->vector == 0x80) {
 		syscall_dispatch(tf);
 	} /* 0xFF: a spurious APIC interrupt, no EOI (SDM Vol. 3A §12.9) */

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Monitor transcript tests (tests/monitor/*.cmd): each script runs in batch
-# mode (-x) against the sample kernel named on its "# kernel: NAME" line,
+# mode (-x) against the sample kernel named on its "# kernel: NAME" line
+# (or the boot disk build/samples/NAME.img of a "# hda: NAME" line, from
+# the reset vector; "# symbols: PATH" adds --symbols build/samples/PATH),
 # serial output off; stdout plus a final "[exit N]" line must equal
 # NAME.expected.  Then the real readline path: the interactive prompt in a
 # pseudo-terminal (script -qc), typing a few commands.
@@ -22,8 +24,19 @@ fail=0
 for cmd in tests/monitor/*.cmd; do
 	name=${cmd%.cmd}
 	kernel=$(sed -n 's/^# kernel: *//p' "$cmd" | head -1)
+	hda=$(sed -n 's/^# hda: *//p' "$cmd" | head -1)
+	syms=$(sed -n 's/^# symbols: *//p' "$cmd" | head -1)
+	if [ -n "$hda" ]; then # a boot disk from the reset vector (BIOS)
+		# a private copy: the guest may write it, and build/samples' image
+		# must stay pristine for the other suites (minios.sh compares it)
+		mkdir -p "$tree/disks" && cp "$B/samples/$hda.img" "$tree/disks/$hda.img"
+		guest=(--hda "disks/$hda.img")
+	else
+		guest=(--kernel "build/samples/$kernel.elf")
+	fi
+	[ -n "$syms" ] && guest+=(--symbols "build/samples/$syms")
 	out=$(mktemp)
-	(cd "$tree" && "$VMLAB" run --kernel "build/samples/$kernel.elf" --serial none \
+	(cd "$tree" && timeout 120 "$VMLAB" run "${guest[@]}" --serial none \
 		-x "$cmd") >"$out" 2>&1
 	echo "[exit $?]" >>"$out"
 	if [ "${UPDATE:-0}" = 1 ]; then
@@ -105,6 +118,201 @@ EOF
 }
 check bt-objdump bt_oracle
 
+# minios_boot.cmd's output against the facts: the BIOS's reset-vector bytes
+# (bios.bin at 0xFFF0: a far JMP ptr16:16) and its target, the boot
+# sector's MOV CR0 (objdump of boot.elf) for real -> protected, kmain and
+# its first instructions (nm/objdump of kernel.elf), CR3 = page_dir, the
+# 32-bit walk's indexes, the conditional breakpoint's argument and return
+# address, and the disk dump against the image bytes.
+minios_oracle() {
+	local k=$B/samples/minios/kernel.elf
+	objdump -d -M intel "$k" >"$work/mk.dump" &&
+		objdump -d -M intel "$B/samples/minios/boot.elf" >"$work/mb.dump" &&
+		nm "$k" >"$work/mk.nm" || return 1
+	# a fresh run, so the facts hold for the minios just built even when
+	# minios_boot.expected is stale (regenerate it with UPDATE=1)
+	mkdir -p "$tree/disks" && cp "$B/samples/minios.img" "$tree/disks/minios-facts.img"
+	(cd "$tree" && timeout 120 "$VMLAB" run --hda disks/minios-facts.img --serial none \
+		--symbols build/samples/minios/kernel.elf -x tests/monitor/minios_boot.cmd) \
+		>"$work/mb.txt" 2>&1
+	python3 - "$work/mb.txt" "$B/samples/firmware/bios.bin" \
+		"$work/mk.dump" "$work/mb.dump" "$work/mk.nm" "$B/samples/minios.img" <<'EOF'
+import re, sys
+out = open(sys.argv[1]).read()
+bios = open(sys.argv[2], "rb").read()
+kd, bd = open(sys.argv[3]).read(), open(sys.argv[4]).read()
+sym = {l.split()[2]: int(l.split()[0], 16) for l in open(sys.argv[5]) if len(l.split()) == 3}
+img = open(sys.argv[6], "rb").read()
+def insns(dump):
+    r = []
+    for l in dump.splitlines():
+        m = re.match(r"\s+([0-9a-f]+):\t([0-9a-f ]+?)\s*\t(.*)", l)
+        if m:
+            r.append((int(m.group(1), 16), m.group(2).split(), m.group(3)))
+    return r
+# reset vector: F000:FFF0 holds EA off16 seg16 (SDM Vol 3 §9.1.4)
+rv = bios[0xFFF0:0xFFF5]
+assert rv[0] == 0xEA, rv
+first = out.splitlines()[0]
+assert first.startswith("=> 0xfff0:\t" + " ".join("%02x" % b for b in rv)), first
+assert "rip 0xfff0\n" in out and "mode real  cs 0xf000" in out
+assert "cs   0xf000 base=0x00000000ffff0000" in out
+off, seg = rv[1] | rv[2] << 8, rv[3] | rv[4] << 8
+assert seg == 0xF000
+assert ("(vmlab) step\n=> 0x%x:" % off) in out
+# real -> protected-16 at the boot sector's MOV CR0, then its far JMP
+bi = insns(bd)
+mov = [i for i, x in enumerate(bi) if re.match(r"mov\s+cr0,", x[2])]
+assert len(mov) == 1, mov
+a, j = bi[mov[0]][0], bi[mov[0] + 1]
+assert ("mode real -> protected-16 at 0x%x\n=> 0x%x:\t%s" % (a, j[0], " ".join(j[1]))) in out
+assert ("mode protected-16 -> protected-32 at 0x%x" % j[0]) in out
+# kmain: nm's address, objdump's first three instructions
+ki = insns(kd)
+km = sym["kmain"]
+assert ("breakpoint 2 at 0x%x <kmain>" % km) in out
+start = [i for i, x in enumerate(ki) if x[0] == km][0]
+for addr, by, _ in ki[start:start + 3]:
+    lab = "kmain" if addr == km else "kmain+0x%x" % (addr - km)
+    assert ("0x%x <%s>:\t%s" % (addr, lab, " ".join(by))) in out, (addr, lab)
+assert "mode protected-32  cs 0x0008" in out
+# paging on: the CR0 write in mm_init; CR3 is page_dir; 10+10+12 split
+c = [x for x in ki if re.match(r"mov\s+cr0,", x[2]) and sym["mm_init"] <= x[0] < sym["mm_init"] + 0x400]
+assert c and ("at 0x%x\n" % c[0][0]) in out, c
+assert ("32-bit paging, CR3 = 0x%x, linear 0x%x" % (sym["page_dir"], km)) in out
+assert ("PDE  [%3d] @ 0x%09x" % (km >> 22, sym["page_dir"] + 4 * (km >> 22))) in out
+assert ("PTE  [%3d]" % ((km >> 12) & 0x3ff)) in out
+assert ("PDE  [%3d] @ 0x%09x" % (0xdead0000 >> 22, sym["page_dir"] + 4 * (0xdead0000 >> 22))) in out
+# break ide_read if lba == 260: [esp] is a return address after a call ide_read
+m = re.search(r"\(vmlab\) x/2wx esp\n0x[0-9a-f]+ <[^>]+>:\t0x([0-9a-f]{8})\t0x([0-9a-f]{8})", out)
+assert m and int(m.group(2), 16) == 260, m
+ret = int(m.group(1), 16)
+calls = [ki[i + 1][0] for i, x in enumerate(ki[:-1]) if re.match(r"call\s+[0-9a-f]+ <ide_read>", x[2])]
+assert ret in calls, (hex(ret), calls)
+# disk sector 260: every dumped line equals the image
+dump = out.split("(vmlab) disk sector 260\n")[1].split("(vmlab)")[0]
+lines = [l for l in dump.splitlines() if re.match(r"[0-9a-f]{8}:", l)]
+assert len(lines) >= 2
+for l in lines:
+    o = int(l[:8], 16)
+    assert bytes(int(h, 16) for h in l[9:59].split()) == img[o:o + 16], l
+EOF
+}
+check minios-boot-facts minios_oracle
+
+# tour_inspect.expected against objdump/nm: the rdmsr/wrmsr the EFER
+# catchpoints name, each watchpoint's instruction really reads or writes
+# the watched symbol (objdump's "# addr <sym>" on a RIP-relative operand,
+# a store when the memory operand comes first), the GDT lines against the
+# bytes of boot_gdt in the ELF.
+tour_inspect_oracle() {
+	# tour.elf is the 32-bit multiboot wrapper (its _start is 32-bit code),
+	# tour.elf64 the same image as x86-64 (the C code): one dump of each.
+	objdump -d -M intel "$tour" >"$work/ti.dump32" &&
+		objdump -d -M intel "${tour}64" >"$work/ti.dump" && nm "$tour" >"$work/ti.nm" || return 1
+	python3 - tests/monitor/tour_inspect.expected "$work/ti.dump" "$work/ti.nm" "$tour" \
+		"$work/ti.dump32" <<'EOF'
+import re, struct, subprocess, sys
+out = open(sys.argv[1]).read()
+def dump(f):
+    r = {}
+    for l in open(f).read().splitlines():
+        m = re.match(r"\s+([0-9a-f]+):\t[0-9a-f ]+\t(.*)", l)
+        if m:
+            r[int(m.group(1), 16)] = m.group(2)
+    return r
+ins, ins32 = dump(sys.argv[2]), dump(sys.argv[5])
+sym = {l.split()[2]: int(l.split()[0], 16) for l in open(sys.argv[3]) if len(l.split()) == 3}
+for op in ("rdmsr", "wrmsr"):
+    m = re.search(op + r" msr 0xc0000080 at 0x([0-9a-f]+)", out)
+    assert m and ins32[int(m.group(1), 16)].strip() == op, (op, m)
+hits = re.findall(r"watchpoint \d+: (read|write) of 8 bytes at 0x([0-9a-f]+) by 0x([0-9a-f]+)", out)
+assert len(hits) == 4, hits
+for kind, a, pc in hits:
+    text = ins[int(pc, 16)]
+    assert ("# %s" % a.lstrip("0")) in text or ("# 0x%s" % a) in text, (a, text)
+    store = re.match(r"mov\s+QWORD PTR \[rip", text, re.I) is not None
+    assert store == (kind == "write"), (kind, text)
+# GDT: the bytes at boot_gdt in the ELF (objdump -s); the CPU sets a
+# descriptor's accessed bit (bit 40) when it loads it (SDM Vol 3 §3.4.5.1).
+rows = subprocess.run(["objdump", "-s", "--start-address=0x%x" % sym["boot_gdt"],
+                       "--stop-address=0x%x" % sym["boot_gdt_end"], sys.argv[4]],
+                      capture_output=True, text=True).stdout
+raw = b"".join(bytes.fromhex("".join(l.split()[1:5])) for l in rows.splitlines()
+               if re.match(r" [0-9a-f]{6,} ", l))
+n = 0
+for l in out.split("(vmlab) gdt\n")[1].split("(vmlab)")[0].splitlines()[1:]:
+    sel, desc = l.split()[:2]
+    want = struct.unpack_from("<Q", raw, int(sel, 16))[0]
+    assert int(desc, 16) & ~(1 << 40) == want & ~(1 << 40), (l, hex(want))
+    n += 1
+assert n == 4, n
+EOF
+}
+check tour-inspect-facts tour_inspect_oracle
+
+# Event breaks on the magic instruction and on triple fault, with a boot
+# sector made here (real mode, hand-assembled, bytes checked by objdump):
+#   7c00 xor ax,ax; mov ds,ax    7c04 xchg bx,bx (the magic breakpoint)
+#   7c06 lidt [0x7c10] (limit 0) 7c0b int3: vector 3 is beyond the IDT
+#   limit -> #GP, also beyond -> #DF -> shutdown (SDM Vol 3 §20.1.4, §6.15)
+magic_triple() {
+	python3 - "$work/tf.img" <<'EOF'
+import sys
+code = bytes([0x31, 0xc0, 0x8e, 0xd8, 0x87, 0xdb, 0x0f, 0x01, 0x1e, 0x10, 0x7c, 0xcc])
+b = code + b"\xf4" * (0x10 - len(code)) + bytes(6)
+b += bytes(510 - len(b)) + b"\x55\xaa"
+open(sys.argv[1], "wb").write(b + bytes(65536 - 512))
+EOF
+	objdump -D -b binary -m i8086 -M intel --adjust-vma=0x7c00 --stop-address=0x7c0c \
+		"$work/tf.img" | grep -q '7c0b:.*int3' || return 1
+	printf 'catch magic\ncatch triple\ncontinue\ncontinue\ncontinue\n' >"$work/tf.cmd"
+	"$VMLAB" run --hda "$work/tf.img" --serial none -x "$work/tf.cmd" >"$work/tf.txt" 2>&1
+	[ $? -eq 4 ] &&
+		grep -qx 'catchpoint 1: magic breakpoint (xchg bx, bx) at 0x7c04' "$work/tf.txt" &&
+		grep -qx 'catchpoint 2: triple fault at 0x7c0b' "$work/tf.txt" &&
+		grep -q 'guest triple-faulted' "$work/tf.txt"
+}
+check magic-triple magic_triple
+
+# systest32_pae.expected against nm: CR3 is pdpt; each level's entry sits
+# at (the table the previous level named) + 8 * index, index from the
+# linear address's 2/9/9/12 split (SDM Vol 3 §4.4.2); the tables are
+# pdpt -> pae_u -> pae_t (4 KiB test pages tpage[0], tpage[1] with XD) and
+# pdpt -> pae_k (2 MiB pages).
+pae_oracle() {
+	nm "$B/samples/systest32.elf" >"$work/st.nm" || return 1
+	python3 - tests/monitor/systest32_pae.expected "$work/st.nm" <<'EOF'
+import re, sys
+out = open(sys.argv[1]).read()
+sym = {l.split()[2]: int(l.split()[0], 16) for l in open(sys.argv[2]) if len(l.split()) == 3}
+walks = out.split("(vmlab) pt ")[1:]
+assert len(walks) == 4
+names = {sym["pdpt"]: "pdpt", sym["pae_u"]: "pae_u", sym["pae_t"]: "pae_t",
+         sym["pae_k"]: "pae_k", sym["tpage"]: "tpage[0]", sym["tpage"] + 0x1000: "tpage[1]"}
+seen = []
+for w in walks:
+    va = int(w.split("\n")[0], 16)
+    cr3 = int(re.search(r"PAE paging, CR3 = 0x([0-9a-f]+)", w).group(1), 16)
+    assert cr3 == sym["pdpt"], hex(cr3)
+    table, shifts = cr3, [30, 21, 12]
+    for k, m in enumerate(re.finditer(r"(PDPTE|PDE  |PTE  )\[\s*(\d+)\] @ 0x([0-9a-f]+) = 0x([0-9a-f]+)", w)):
+        idx = int(m.group(2))
+        assert idx == (va >> shifts[k]) & (3 if k == 0 else 0x1ff), (hex(va), k, idx)
+        assert int(m.group(3), 16) == table + 8 * idx, (hex(va), m.group(0))
+        val = int(m.group(4), 16)
+        table = val & 0x000ffffffffff000
+        if val & 1 and not val & 0x80:
+            seen.append(names.get(table, hex(table)))
+    if "XD" in w:
+        assert "no-execute" in w and va == 0x40401000, w
+assert seen == ["pae_u", "pae_t", "tpage[0]", "pae_u", "pae_t", "tpage[1]", "pae_u", "pae_k"], seen
+assert "not mapped: a read at CPL 0 raises #PF" in walks[2]
+assert "efer 0x0000000000000800 [ NXE ]" in out and "cr4  0x0000000000000020 [ PAE ]" in out
+EOF
+}
+check pae-walk-facts pae_oracle
+
 # --symbols FILE replaces the kernel's symbols: the address nm gives.
 symbols_option() {
 	local addr
@@ -175,6 +383,35 @@ if command -v script >/dev/null; then
 		echo "PASS monitor/pty"
 	else
 		echo "FAIL monitor/pty (exit $rc)"
+		cat "$out.txt"
+		fail=1
+	fi
+	rm -f "$out" "$out.txt"
+	# Ctrl-C while the guest runs: minios waits for COM1 input forever, so
+	# `continue` does not return by itself; the ^C byte through the pty
+	# becomes SIGINT (the tty's ISIG, readline is not reading then), the
+	# monitor stops the guest and the prompt is back: `regs` works, a
+	# second continue / ^C works too, and `quit` exits 0.
+	mkdir -p "$tree/disks" && cp "$B/samples/minios.img" "$tree/disks/minios-pty.img"
+	{
+		printf 'continue\n'
+		sleep 2
+		printf '\003'
+		sleep 1
+		printf 'regs\ncontinue\n'
+		sleep 1
+		printf '\003'
+		sleep 1
+		printf 'info symbol rip\nquit\n'
+	} | timeout 60 script -qec "$VMLAB run --hda $tree/disks/minios-pty.img --serial none --symbols $B/samples/minios/kernel.elf --monitor" /dev/null >"$out" 2>&1
+	rc=$?
+	tr -d '\r' <"$out" | sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g' >"$out.txt"
+	if [ "$(grep -c '^^\?C\?interrupted$' "$out.txt")" = 2 ] &&
+		grep -A10 '^(vmlab) regs$' "$out.txt" | grep -q 'mode protected-32  cs 0x0008' &&
+		grep -A1 '^(vmlab) info symbol rip$' "$out.txt" | grep -q ' is [a-z_]*+0x' && [ $rc -eq 0 ]; then
+		echo "PASS monitor/pty-ctrl-c"
+	else
+		echo "FAIL monitor/pty-ctrl-c (exit $rc)"
 		cat "$out.txt"
 		fail=1
 	fi
