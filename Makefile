@@ -28,7 +28,7 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 # ---- dependencies (installed on demand) ------------------------------------
 DEB_PKGS := pkg-config libcapstone-dev libelf-dev libreadline-dev libcmocka-dev \
             binutils gcc make
-TEST_DEB_PKGS := qemu-system-x86 gdb tmux
+TEST_DEB_PKGS := qemu-system-x86 gdb tmux python3 bsdutils iproute2
 DEPS_STAMP := $(B)/.deps-ok
 TEST_DEPS_STAMP := $(B)/.test-deps-ok
 
