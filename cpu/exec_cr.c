@@ -23,14 +23,6 @@ static void need_cpl0(struct cpu *c)
 		cpu_raise(c, EXC_GP, 0);
 }
 
-/* CR4.UMIP: SMSW faults at CPL > 0 (SDM Vol 3 §2.5). */
-static void umip_check(struct cpu *c)
-{
-	if ((c->cr4 & CR4_UMIP) && c->cpl > 0)
-		cpu_raise(c, EXC_GP, 0);
-	cpu_pg_strict_check(c);
-}
-
 static void trace_cr(struct cpu *c, int n, u64 old, u64 v)
 {
 	trace_emit(c->trace, TRACE_CR, c->index, c->seg[SEG_CS].base + c->rip, n, old, v, 0, NULL);
@@ -233,7 +225,7 @@ void LMSW_Ew(struct cpu *c, const struct insn *i)
  * guest kernel at CPL 1 sees that PE/PG are really on. */
 void SMSW_Ev(struct cpu *c, const struct insn *i)
 {
-	umip_check(c);
+	cpu_umip_check(c);
 	CPU_INTERCEPT(c, i);
 	if (i->mem)
 		cpu_write(c, i->seg, insn_ea(c, i), 2, c->cr0 & 0xffff);

@@ -257,7 +257,6 @@ static void far_prot(struct cpu *c, const struct insn *i, u16 sel, u64 off, bool
 
 static void far_transfer(struct cpu *c, const struct insn *i, u16 sel, u64 off, bool call)
 {
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	if (prot_mode(c))
 		far_prot(c, i, sel, off, call);
@@ -357,7 +356,6 @@ static void retf(struct cpu *c, const struct insn *i, u64 n)
 	u16 sel, ss;
 	bool has_ss;
 
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	ip = stk_rd(c, 0, sz);
 	sel = (u16)stk_rd(c, sz, sz);
@@ -442,7 +440,6 @@ void IRET(struct cpu *c, const struct insn *i)
 	u16 sel, ss;
 	bool has_ss, to64;
 
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	if (c->mode == CPU_MODE_VM86 && iopl(c) != 3)
 		cpu_raise(c, EXC_GP, 0);
@@ -504,7 +501,6 @@ void INT_Ib(struct cpu *c, const struct insn *i)
 {
 	if (c->mode == CPU_MODE_VM86 && iopl(c) != 3)
 		cpu_raise(c, EXC_GP, 0);
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	cpu_deliver(c, (u8)i->imm, 0, false, EXC_SRC_SOFT);
 }

@@ -147,7 +147,6 @@ void PUSHF_Fv(struct cpu *c, const struct insn *i)
 
 	if (c->mode == CPU_MODE_VM86 && iopl(c) != 3)
 		cpu_raise(c, EXC_GP, 0);
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	fl = cpu_rflags(c) & ~(u64)(FL_VM | FL_RF);
 	cpu_push(c, i->osize, fl & mask_of(i->osize));
@@ -167,7 +166,6 @@ void POPF_Fv(struct cpu *c, const struct insn *i)
 
 	if (c->mode == CPU_MODE_VM86 && iopl(c) != 3)
 		cpu_raise(c, EXC_GP, 0);
-	cpu_pg_strict_check(c);
 	/* Read the slot before anything changes: a stack fault leaves RSP. */
 	v = cpu_read(c, SEG_SS, sp & mask_of(c->stack_size), sz);
 	CPU_INTERCEPT(c, i);

@@ -41,7 +41,6 @@ void MOV_EvSw(struct cpu *c, const struct insn *i)
 
 	if (s >= SEG_COUNT)
 		cpu_raise(c, EXC_UD, 0);
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	sel = c->seg[s].sel;
 	if (i->mem)

@@ -23,7 +23,7 @@
 #include "cpu/mem.h"
 #include "cpu/operand.h"
 #include "cpu/segment.h"
-#include "cpu/system.h" /* cpu_pg_strict_check, CPU_INTERCEPT */
+#include "cpu/system.h" /* CPU_INTERCEPT */
 
 /* The stack pointer as SP/ESP/RSP, and writing it back at that width. */
 static u64 sp_get(const struct cpu *c)
@@ -87,7 +87,6 @@ static void push_sreg(struct cpu *c, const struct insn *i, enum sreg s)
 	/* Behaviour-sensitive (the selector's RPL reveals the CPL, Robin &
 	 * Irvine 2000): no architectural check, but pg-strict traps it and the
 	 * virtualization mode may take it. */
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	stk_write(c, sp, 2, c->seg[s].sel);
 	sp_set(c, sp);
@@ -167,7 +166,6 @@ static void pop_sreg(struct cpu *c, const struct insn *i, enum sreg s)
 	u64 sp = sp_get(c);
 	u16 sel;
 
-	cpu_pg_strict_check(c);
 	CPU_INTERCEPT(c, i);
 	sel = (u16)stk_read(c, sp, 2);
 	cpu_load_seg(c, s, sel);

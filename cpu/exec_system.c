@@ -36,14 +36,6 @@ static void need_cpl0(struct cpu *c)
 		cpu_raise(c, EXC_GP, 0);
 }
 
-/* CR4.UMIP: SGDT SIDT SLDT SMSW STR fault at CPL > 0 (SDM Vol 3 §2.5). */
-static void umip_check(struct cpu *c)
-{
-	if ((c->cr4 & CR4_UMIP) && c->cpl > 0)
-		cpu_raise(c, EXC_GP, 0);
-	cpu_pg_strict_check(c);
-}
-
 /* ---- GDTR / IDTR (SDM Vol 2 "LGDT/LIDT", "SGDT", "SIDT") ---------------- */
 
 /* The pseudo-descriptor in memory: limit (2 bytes), then the base: 3 bytes
@@ -73,7 +65,7 @@ static void store_dtr(struct cpu *c, const struct insn *i, const struct dtr *t)
 {
 	u64 ea = insn_ea(c, i);
 
-	umip_check(c);
+	cpu_umip_check(c);
 	CPU_INTERCEPT(c, i);
 	/* Modern processors store all 32 base bits even with a 16-bit
 	 * operand size (the 286 stored 0xFF in the top byte). */
@@ -188,7 +180,7 @@ static void store_sel(struct cpu *c, const struct insn *i, u16 sel)
 {
 	if (!prot_mode(c))
 		cpu_raise(c, EXC_UD, 0);
-	umip_check(c);
+	cpu_umip_check(c);
 	CPU_INTERCEPT(c, i);
 	if (i->mem)
 		cpu_write(c, i->seg, insn_ea(c, i), 2, sel);
@@ -235,7 +227,6 @@ static void probe_prologue(struct cpu *c, const struct insn *i)
 {
 	if (!prot_mode(c))
 		cpu_raise(c, EXC_UD, 0);
-	cpu_pg_strict_check(c);
 }
 
 void LAR_GvEw(struct cpu *c, const struct insn *i)

@@ -48,11 +48,12 @@ enum {
 			return;                                                                    \
 	} while (0)
 
-/* --cpu=pg-strict: the hypothetical x86 on which every sensitive
- * instruction traps when CPL > 0 (Popek & Goldberg's condition). */
-static inline void cpu_pg_strict_check(struct cpu *c)
+/* CR4.UMIP: SGDT SIDT SLDT SMSW STR fault at CPL > 0 (SDM Vol 3 §2.5).
+ * (--cpu=pg-strict is not checked here: cpu/step.c applies it once, to every
+ * row of the ISA table whose PG class is control- or behaviour-sensitive.) */
+static inline void cpu_umip_check(struct cpu *c)
 {
-	if (c->pg_strict && c->cpl > 0)
+	if ((c->cr4 & CR4_UMIP) && c->cpl > 0)
 		cpu_raise(c, EXC_GP, 0);
 }
 
