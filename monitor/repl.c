@@ -467,13 +467,51 @@ static char **complete(const char *text, int start, int end)
 
 /* ---- Ctrl-C: break into the prompt while the guest runs -------------------- */
 
-static struct vm *sig_vm;
+/*
+ * One SIGINT handler for the whole interactive session, installed before
+ * the first prompt: a ^C must never kill vmlab, whenever it comes.
+ * While a command runs the guest, sig_vm is set and ^C asks the run loop
+ * to stop at the next instruction boundary (vm_debug_interrupt only sets a
+ * flag: async-signal-safe).  At the prompt, readline's read() returns
+ * EINTR (the handler is installed without SA_RESTART and readline is told
+ * not to catch signals itself), and readline calls sigint_at_prompt()
+ * through rl_signal_event_hook: the half-typed line is dropped and a fresh
+ * prompt printed, as in gdb or a shell.
+ */
+static struct vm *volatile sig_vm;
+static volatile sig_atomic_t sig_prompt;
 
 static void on_sigint(int sig)
 {
 	(void)sig;
 	if (sig_vm)
-		vm_debug_interrupt(sig_vm); /* async-signal-safe: sets a flag */
+		vm_debug_interrupt(sig_vm);
+	else
+		sig_prompt = 1;
+}
+
+static int sigint_at_prompt(void)
+{
+	if (!sig_prompt)
+		return 0;
+	sig_prompt = 0;
+	rl_replace_line("", 0);
+	rl_crlf();
+	rl_on_new_line();
+	rl_redisplay();
+	return 0;
+}
+
+static void install_sigint(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_sigint; /* no SA_RESTART: readline must see EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	rl_catch_signals = 0;
+	rl_signal_event_hook = sigint_at_prompt;
 }
 
 /* ---- life cycle --------------------------------------------------------------- */
@@ -546,17 +584,10 @@ void monitor_fini(struct monitor *m)
 	m->hist = NULL;
 }
 
-/* Run the guest with Ctrl-C armed (exec commands call this through
- * vm_debug_*; the handler only matters interactively). */
+/* Ctrl-C stops the guest while a command runs, clears the line otherwise. */
 static void arm_sigint(struct monitor *m, bool on)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on ? on_sigint : SIG_DFL;
 	sig_vm = on ? m->vm : NULL;
-	sigaction(SIGINT, &sa, NULL);
 }
 
 static int final_status(struct monitor *m)
@@ -606,6 +637,7 @@ static int run_interactive(struct monitor *m)
 	rl_mon = m;
 	rl_attempted_completion_function = complete;
 	rl_readline_name = "vmlab";
+	install_sigint();
 	mon_where(m);
 	while (!m->quit) {
 		char *line;
