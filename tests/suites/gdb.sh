@@ -61,7 +61,7 @@ start_vmlab() { # start_vmlab NAME
 	: >"$T/$1.err"
 	timeout 60 "$VMLAB" run --gdb 0 --kernel "$ELF" >"$T/$1.out" 2>"$T/$1.err" </dev/null &
 	VPID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do # up to 30 s on a loaded machine
 		PORT=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/$1.err")
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
@@ -109,7 +109,7 @@ if start_vmlab s1; then
 			-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$ELF" \
 			-gdb tcp:127.0.0.1:$QPORT -S </dev/null >/dev/null 2>&1 &
 		QPID=$!
-		for _ in $(seq 100); do # until QEMU listens
+		for _ in $(seq 600); do # until QEMU listens (30 s at most)
 			(exec 3<>/dev/tcp/127.0.0.1/$QPORT) 2>/dev/null && break
 			sleep 0.05
 		done
