@@ -151,6 +151,7 @@ void lapic_send_ipi(unsigned dest, u32 icr_lo)
 
 /* ---- the I/O APIC ------------------------------------------------------------ */
 static volatile u32 *ioapic;
+int ioapic_ready; /* ioapic_init found one and masked its pins */
 
 static u32 ioapic_read(u32 reg)
 {
@@ -187,6 +188,7 @@ int ioapic_init(void)
 		outb(0x22, 0x70);
 		outb(0x23, 0x01);
 	}
+	ioapic_ready = 1;
 	return 1;
 }
 

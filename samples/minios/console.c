@@ -150,6 +150,23 @@ void uart_irq(void)
 	}
 }
 
+/*
+ * An edge-triggered input (the I/O APIC's ISA pins, 82093AA datasheet
+ * §3.2.4: "edge-sensitive interrupts ... are ignored while masked") only
+ * sees the 16550's INTR line rise.  If the line was already high when the
+ * pin was opened (THRE or received data pending while IRQ 4 was routed
+ * elsewhere), no edge ever comes and IRQ 4 is dead.  Clearing IER drops
+ * INTR (no source enabled); restoring it raises INTR again for every
+ * source still pending: a new edge (16550A datasheet, "IER").
+ */
+void console_rearm(void)
+{
+	u32 f = irq_save();
+	outb(UART_IER, 0);
+	outb(UART_IER, ier);
+	irq_restore(f);
+}
+
 void console_init(void)
 {
 	outb(UART_IER, 0);

@@ -37,9 +37,11 @@ static const char shifted[0x3A] = {
     'X',  'C', 'V', 'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,	 ' ',
 };
 
-static void kbd_irq(void)
+static int kbd_ready; /* kbd_init ran: bytes are ours to take */
+
+/* Take every byte in the output buffer (IRQ 1 stays high until then). */
+static void kbd_drain(void)
 {
-	kbd_irqs++;
 	while (inb(KBD_STATUS) & ST_OBF) {
 		u8 sc = inb(KBD_DATA);
 		int up = sc & 0x80;
@@ -57,6 +59,18 @@ static void kbd_irq(void)
 		} else if (c)
 			console_input(c);
 	}
+}
+
+static void kbd_irq(void)
+{
+	kbd_irqs++;
+	kbd_drain();
+}
+
+void kbd_rearm(void)
+{
+	if (kbd_ready)
+		kbd_drain();
 }
 
 static void kbc_wait_input_empty(void)
@@ -97,5 +111,6 @@ void kbd_init(void)
 	kbc_wait_input_empty();
 	outb(KBD_DATA, (cb | 0x41) & ~0x10); /* and bit 4 = keyboard enabled */
 	irq_set_handler(1, kbd_irq);
+	kbd_ready = 1;
 	pic_unmask(1);
 }

@@ -102,6 +102,7 @@ int console_getc(void); /* blocks; -1 never */
 int console_trygetc(void);
 void console_input(char c); /* from an interrupt handler */
 void uart_irq(void);
+void console_rearm(void); /* a fresh IRQ 4 edge for whatever is pending */
 void vga_putc(char c);
 u16 vga_crtc_port(void);
 extern u32 uart_rx_irqs, uart_tx_irqs;
@@ -117,6 +118,7 @@ int lapic_virtual_wire(void);
 void trap_init_ap(int cpu); /* an AP's own GDT + TSS, the shared IDT */
 void irq_use_ioapic(void);  /* mask the 8259s, route IRQs through the I/O APIC */
 void irq_use_pic(void);	    /* and back */
+void irq_rearm(void);	    /* new edges for device requests already asserted */
 extern int irq_via_ioapic;
 #define V_PING 48 /* IPI vectors: "do this", and the answer */
 #define V_PONG 49
@@ -157,6 +159,7 @@ void lapic_eoi(void);
 unsigned lapic_id(void);
 void lapic_send_ipi(unsigned dest, u32 icr_lo);
 int ioapic_init(void); /* 1: an I/O APIC is there and every pin is masked */
+extern int ioapic_ready;
 void ioapic_unmask_irq(int irq);
 void ioapic_mask_all(void);
 
@@ -204,6 +207,7 @@ extern char ide_model[41];
 /* ---- kbd.c: i8042 keyboard, scancode set 1, IRQ 1 -------------------------- */
 void kbd_init(void);
 void kbd_inject(u8 scancode);
+void kbd_rearm(void); /* take a byte left waiting: IRQ 1 drops, the next one rises */
 extern u32 kbd_irqs;
 extern char *kbd_capture;
 extern volatile unsigned kbd_captured;

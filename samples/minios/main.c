@@ -21,16 +21,20 @@ void kmain(void)
 	page_map(LAPIC_BASE, LAPIC_BASE, PTE_W | PTE_PCD);
 	int lapic = lapic_virtual_wire();
 	kprintf("~ local APIC: %s\n", lapic ? "virtual wire mode" : "none");
-	/* An I/O APIC in the MP table: found and masked here, but the ISA
-	 * IRQs stay on the 8259 for now: with vmlab's I/O APIC the ticks stop
-	 * after a few interrupts (see the "ioapic" shell command, which
-	 * switches to symmetric I/O mode, to reproduce). */
+	/* An I/O APIC in the MP table: symmetric I/O mode (MP spec 1.4
+	 * §3.6.2.3), the ISA IRQs through its pins, the 8259s masked.  Without
+	 * one (no MP table: vmlab's BIOS on QEMU) the 8259 stays, in virtual
+	 * wire mode.  The shell's "pic" and "ioapic" commands switch. */
 	int ioapic = lapic && ioapic_init();
-	kprintf("~ interrupts: 8259 PIC (%s)\n", ioapic	    ? "I/O APIC present"
-						 : mp.found ? "no I/O APIC"
-							    : "no MP table");
+	if (ioapic)
+		irq_use_ioapic();
+	kprintf("~ interrupts: %s\n", ioapic	 ? "I/O APIC (symmetric I/O mode)"
+				      : mp.found ? "8259 PIC (no I/O APIC)"
+						 : "8259 PIC (no MP table)");
 	timer_init(); /* PIT at HZ on IRQ 0 */
 	kbd_init();   /* i8042 on IRQ 1 */
+	if (ioapic)
+		irq_use_ioapic();
 	sti();
 	if (lapic)
 		smp_init(); /* INIT-SIPI-SIPI the other processors */

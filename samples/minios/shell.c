@@ -17,6 +17,7 @@ static void cmd_help(void)
 	    "disk [N]        write, read back and verify N scratch sectors",
 	    "run N           run ring-3 program N (0 good, 1-3 misbehaving)",
 	    "smp             work, a spinlock and IPIs on every CPU",
+	    "ioapic, pic     route the ISA IRQs through the I/O APIC / the 8259",
 	    "selftest        the whole in-guest test suite",
 	    "exit            power off (status 33 if no test failed)",
 	};
@@ -60,9 +61,11 @@ static void execute(char *line)
 	} else if (!strcmp(line, "run")) {
 		int r = user_run((int)atou(arg, 0));
 		kprintf("run: program ended with %d\n", r);
-	} else if (!strcmp(line, "ioapic")) {
-		if (mp.ioapic_addr && !irq_via_ioapic)
+	} else if (!strcmp(line, "ioapic") || !strcmp(line, "pic")) {
+		if (line[0] == 'i' && ioapic_ready && !irq_via_ioapic)
 			irq_use_ioapic();
+		else if (line[0] == 'p' && irq_via_ioapic)
+			irq_use_pic();
 		kprintf("~ interrupts: %s\n", irq_via_ioapic ? "I/O APIC" : "8259 PIC");
 	} else if (!strcmp(line, "smp")) {
 		kprintf("smp: %s\n", smp_run(1) ? "FAILED" : "ok");

@@ -119,10 +119,27 @@ void pic_unmask(int irq)
 }
 
 /*
+ * Changing the interrupt path loses requests: an ISA line that is already
+ * high when its I/O APIC pin opens gives no edge (82093AA datasheet
+ * §3.2.4: edges on a masked pin are ignored), and the 8259 we come back to
+ * may have latched a stale one.  So after the switch every device that
+ * holds its line high until served is made to send a fresh edge: the UART
+ * (console_rearm) and the keyboard controller (a byte waiting in its
+ * output buffer is taken now).  The PIT pulses by itself; the IDE driver
+ * waits with a timeout and is idle when the shell switches.
+ */
+void irq_rearm(void)
+{
+	console_rearm();
+	kbd_rearm();
+}
+
+/*
  * Symmetric I/O mode (MP spec 1.4 §3.6.2.3): mask every 8259 input and
  * the local APIC's LINT0 (the 8259's way in), then open the I/O APIC pin
  * of each IRQ a driver already unmasked.  From here on an IRQ ends with an
- * EOI to the local APIC, not to the 8259.
+ * EOI to the local APIC, not to the 8259.  minios does this at boot when
+ * the MP table names an I/O APIC (main.c); the "pic" command goes back.
  */
 void irq_use_ioapic(void)
 {
@@ -134,6 +151,7 @@ void irq_use_ioapic(void)
 	for (int irq = 0; irq < 16; irq++)
 		if (irq != 2 && !(pic_mask & (1u << irq)))
 			ioapic_unmask_irq(irq);
+	irq_rearm();
 	irq_restore(f);
 }
 
@@ -275,9 +293,9 @@ static void exception(struct trapframe *tf)
 }
 
 /*
- * Back to the 8259 (when the I/O APIC path turned out not to deliver):
- * mask every I/O APIC pin we opened, LINT0 = ExtINT again, the 8259's
- * mask as the drivers asked for it.
+ * Back to the 8259, the MP spec's virtual wire mode (§3.6.2.2): mask every
+ * I/O APIC pin we opened, LINT0 = ExtINT again, the 8259's mask as the
+ * drivers asked for it.
  */
 void irq_use_pic(void)
 {
@@ -287,6 +305,7 @@ void irq_use_pic(void)
 	lapic_write(LAPIC_LVT_LINT0, 0x700);
 	lapic_eoi(); /* whatever the local APIC holds in service */
 	pic_write_mask();
+	irq_rearm();
 	irq_restore(f);
 }
 

@@ -10,10 +10,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "devices/board.h"
+#include "devices/chardev.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "tests/unit/board_fixture.h"
@@ -39,6 +41,20 @@ static int setup(void **state)
 	for (int i = 0; i < 2; i++)
 		lapic_write_reg(L, i, LAPIC_SVR, 0x1ff);
 	return 0;
+}
+
+/* The same board plus COM1 (a 16550 on IRQ 4, host side: a chardev). */
+static struct chardev com1;
+
+static int setup_uart(void **state)
+{
+	struct err e;
+
+	memset(&com1, 0, sizeof(com1));
+	if (setup(state) < 0)
+		return -1;
+	B.serial[0] = &com1;
+	return board_create_device(&B, "uart16550", &e) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
@@ -141,6 +157,43 @@ static void test_level_remote_irr(void **state)
 	assert_true(irr(1, 0x5b));
 }
 
+/*
+ * Issue 5, "the I/O APIC interrupt storm": minios switched its ISA IRQs to
+ * the I/O APIC while COM1's INTR was already high (a THRE interrupt
+ * latched while the 8259 had IRQ 4), and console output and input stopped.
+ * The facts the fix rests on, from the 82093AA datasheet (§3.2.4: an
+ * edge-sensitive input is ignored while masked, and only a rising edge
+ * sends) and the 16550A datasheet (INTR is the OR of the enabled pending
+ * sources; clearing IER drops it): opening a pin whose line is already
+ * high sends nothing; more pending sources on a high line send nothing
+ * (QEMU's I/O APIC takes every raise as an edge, real parts do not); and
+ * IER cleared then restored gives the edge that revives IRQ 4.
+ */
+static void test_edge_already_high_uart(void **state)
+{
+	u8 b = 'x';
+
+	route(4, IOREDTBL_MASKED | 0x34, 0);
+	outb(0x3f8 + 4, 0x08);	    /* MCR: OUT2, the PC's IRQ gate */
+	outb(0x3f8 + 1, 0x03);	    /* IER: received data + THR empty: INTR high */
+	assert_false(irr(0, 0x34)); /* the edge hit a masked pin */
+	route(4, 0x34, 0);	    /* open it: the line is already high */
+	assert_false(irr(0, 0x34));
+	assert_int_equal(chardev_push(&com1, &b, 1), 1); /* data too: no edge */
+	assert_false(irr(0, 0x34));
+	assert_int_equal(inb(0x3f8 + 2) & 0x0f, 0x04); /* IIR: data first */
+	assert_false(irr(0, 0x34));
+	/* The guest's way out: IER off and on again. */
+	outb(0x3f8 + 1, 0x00);
+	assert_false(irr(0, 0x34));
+	outb(0x3f8 + 1, 0x03);
+	assert_true(irr(0, 0x34));
+	assert_int_equal(lapic_intr_ack(L, 0), 0x34);
+	/* The 8259 saw the same line: IRQ 4 in its IRR (OCW3, read IRR). */
+	outb(0x20, 0x0a);
+	assert_true(inb(0x20) & 0x10);
+}
+
 static void test_logical_and_broadcast(void **state)
 {
 	lapic_write_reg(L, 1, LAPIC_LDR, 0x02000000);
@@ -160,6 +213,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_isa_edge_routing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_level_remote_irr, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_logical_and_broadcast, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_edge_already_high_uart, setup_uart, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
