@@ -28,7 +28,7 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 # ---- dependencies (installed on demand) ------------------------------------
 DEB_PKGS := pkg-config libcapstone-dev libelf-dev libreadline-dev libcmocka-dev \
             binutils gcc make
-TEST_DEB_PKGS := qemu-system-x86 gdb tmux python3 bsdutils iproute2
+TEST_DEB_PKGS := qemu-system-x86 gdb tmux python3 bsdutils iproute2 qemu-user gcc-multilib
 DEPS_STAMP := $(B)/.deps-ok
 TEST_DEPS_STAMP := $(B)/.test-deps-ok
 
@@ -82,6 +82,13 @@ run: $(VMLAB) samples
 	if [ $$s -eq 33 ]; then echo "make run: the tour finished (vmlab exit status 33 = debug-exit 0x10)"; \
 	else echo "make run: vmlab exited with status $$s"; exit 1; fi
 
+# Adams & Agesen's nanobenchmarks (samples/nanobench): the per-iteration
+# cost table, bare (--virt=none) and under the trap-and-emulate VMM.
+NANOBENCH_N ?= 100000
+nanobench: $(VMLAB) $(B)/samples/nanobench.elf
+	@for v in none trap; do $(VMLAB) run --kernel $(B)/samples/nanobench.elf \
+	  --append n=$(NANOBENCH_N) --virt=$$v --stats </dev/null 2>&1 >/dev/null | grep '^vmlab: phase'; done
+
 # Sanitizer build of everything in a separate tree.
 asan:
 	$(MAKE) B=build-asan OPT=-O1 EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
@@ -93,5 +100,5 @@ format:
 clean:
 	rm -rf $(B) build-asan
 
-.PHONY: all samples run asan format clean test
+.PHONY: all samples run asan format clean test nanobench
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -41,8 +41,13 @@ u64 shadow_desc(u64 d, u64 vmm_base)
 	u64 top;
 	u32 field;
 
-	if (!(d & D_P))
+	if (!(d & D_P)) {
+		/* Not present: the real CPU must still check DPL before P
+		 * (#GP before #NP/#SS), so code/data get DPL 0 -> 1 too. */
+		if ((d & D_S) && !(d & D_DPL))
+			d |= 1ULL << D_DPL_SHIFT;
 		return d;
+	}
 	if (!(d & D_S))
 		return d & ~D_P; /* system descriptor: the VMM emulates its use */
 
@@ -93,10 +98,20 @@ void vmm_shadow_gdt(struct vmm *m)
 			break;
 		if (k < n && !vmm_read(m, m->v.gdtr.base + k * 8, &g, 8))
 			g = 0;
-		s = shadow_desc(g, VMM_AREA_BASE);
 		u64 cur;
 
 		memcpy(&cur, gdt + k * 8, 8);
+		/* The real CPU set the accessed bit (type bit 0) in the shadow
+		 * when it loaded a segment: hardware would have set it in the
+		 * guest's descriptor, so the VMM does, before the guest can
+		 * look (LAR, or reading its GDT, both after a VMM entry under
+		 * pg-strict; a plain read is a hole of the lazy copy). */
+		if (k < n && (cur & (1ULL << 40)) && !(g & (1ULL << 40)) && (g & (1ULL << 44)) &&
+		    (cur & ~(1ULL << 40)) == (shadow_desc(g, VMM_AREA_BASE) & ~(1ULL << 40))) {
+			g |= 1ULL << 40;
+			vmm_write(m, m->v.gdtr.base + k * 8 + 5, (u8 *)&g + 5, 1);
+		}
+		s = shadow_desc(g, VMM_AREA_BASE);
 		/* The real CPU sets the accessed bit (type bit 0) in the
 		 * shadow when it loads a segment: not a guest change. */
 		if ((cur ^ s) & ~(1ULL << 40)) {
@@ -131,4 +146,8 @@ void vmm_load_seg(struct vmm *m, struct cpu *c, enum sreg s, u16 gsel)
 		seg_load_cs(c, sel, d, sel & 3);
 	else
 		seg_load_desc(c, s, sel, d);
+	/* CS.D and SS.B set the code and stack sizes (CPL from CS.RPL):
+	 * after a real-mode SS (B = 0) a 32-bit push must not wrap at 64 KiB. */
+	if (s == SEG_CS || s == SEG_SS)
+		cpu_update_mode(c);
 }

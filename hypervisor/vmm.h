@@ -29,7 +29,26 @@
  *
  * 32-bit protected-mode guests, without paging or with 32-bit non-PAE
  * paging through shadow page tables (vmm_paging.c: hidden/true faults, A/D
- * emulation, the shadow as a virtual TLB dropped on CR3 writes and INVLPG).
+ * emulation, trace writes; shadow_pt.c: shadows cached per guest CR3 and
+ * kept coherent by write-protecting ("tracing") the guest's tables).
+ *
+ * The REAL-MODE PHASE (firmware boot, --hda): ring compression needs
+ * protected mode -- real mode has no rings to compress, and IN/OUT, CLI,
+ * LGDT are all legal there -- so, like VMware's early VMM, which ran real
+ * mode in an emulator, vmlab runs the BIOS and the boot sector with
+ * --virt=none semantics: native exceptions through the real-mode IVT,
+ * the block cache on, no VMM entries.  The VMM only watches CR0: the
+ * guest's write that sets CR0.PE (MOV CR0 or LMSW, through
+ * hooks.intercept) is performed and then the VMM TAKES OVER on the spot
+ * (vmm_trap.c activate()): the virtual CPU starts with the guest's GDTR,
+ * IDTR, CR0 and IF; the real CPU gets the VMM's GDT/IDT/TSS; CS keeps its
+ * real-mode cache but its RPL becomes 1, so the guest's far jump into its
+ * 32-bit code segment (the very next instruction) already runs at ring 1.
+ * The other segment registers keep their real-mode caches until the guest
+ * reloads them, as on hardware.  A multiboot --kernel starts in protected
+ * mode and is taken over at once.  Clearing CR0.PE again, PAE paging and
+ * long mode (EFER.LME) are refused with a one-line message (vmm_fail):
+ * the VMM virtualizes 32-bit protected mode only.  One vCPU (--smp 1).
  */
 #ifndef VMLAB_HYPERVISOR_VMM_H
 #define VMLAB_HYPERVISOR_VMM_H
@@ -42,6 +61,7 @@
 #include "lib/err.h"
 
 struct vm;
+struct spt;
 struct insn;
 
 /* Why the VMM was entered (one counter each, TRACE_TRAP a0). */
@@ -75,14 +95,24 @@ struct vcpu {
 
 struct vmm_stats {
 	u64 traps[VMM_TRAP_COUNT];
-	u64 *by_form;	  /* [FORM_COUNT] emulated instructions, by ISA form */
-	u64 *holes;	  /* [FORM_COUNT] holes executed, by ISA form */
+	u64 *by_form; /* [FORM_COUNT] emulated instructions, by ISA form */
+	u64 *holes;   /* [FORM_COUNT] holes executed, by ISA form */
+	/* Holes whose result differed from what a ring-0 kernel would get
+	 * (saw != should): [FORM_COUNT] count, and the first one's RIP, saw
+	 * and should -- the hole report vmm_destroy prints. */
+	u64 *hole_visible, *hole_rip, *hole_saw, *hole_should;
 	u64 reflect[256]; /* reflections, by vector */
 	u64 shadow_syncs; /* shadow GDT rebuilds */
 	u64 pf_hidden;	  /* #PF the shadow caused: filled, not seen by the guest */
 	u64 pf_true;	  /* #PF the guest's tables caused: reflected */
 	u64 spt_flushes;  /* whole-shadow drops (CR3 writes, pool exhausted) */
 	u64 spt_invlpg;	  /* shadow entries dropped by INVLPG */
+	/* The shadow cache (shadow_pt.h, issue 8): CR3 switches that found
+	 * their shadow (hits) or built a new one (misses), shadows evicted,
+	 * guest writes to traced page tables, shadow entries zapped by them,
+	 * write-protect scans of newly traced frames. */
+	u64 spt_hits, spt_misses, spt_evictions;
+	u64 spt_trace_writes, spt_syncs, spt_protects;
 	u64 hole_total, reflect_total;
 };
 
@@ -90,18 +120,29 @@ struct vmm {
 	struct vm *vm;
 	struct vcpu v;
 	bool pg_strict;
+	bool active; /* taken over (protected mode); false in the real-mode phase */
+	/* The machine's own interrupt line (vm.c: PIC/local APIC), which the
+	 * VMM gates with the virtual IF. */
+	bool (*line_pending)(void *opaque, struct cpu *c);
+	int (*line_ack)(void *opaque, struct cpu *c);
 	u8 *area;		   /* host view of the reserved region */
 	unsigned shadow_gdt_slots; /* guest GDT slots the shadow GDT holds */
 	unsigned spt_used;	   /* shadow page tables taken from the pool */
+	struct spt *spt;	   /* shadow page-table cache (shadow_pt.h), or NULL */
 	struct vmm_stats stats;
 	char fatal[160]; /* why the VMM stopped the VM, or "" */
 };
 
 /* Create the VMM for vm's CPU 0 (after the boot path loaded the kernel):
  * maps the reserved region, builds GDT/IDT/TSS, compresses the boot CPU
- * state to ring 1 and installs the hooks. */
+ * state to ring 1 and installs the hooks -- at once for a multiboot
+ * kernel, at the guest's CR0.PE write for the firmware path (above). */
 int vmm_create(struct vm *vm, struct err *e);
+/* Frees the VMM; first prints the hole report on stderr when a hole
+ * changed what the guest saw (plain --virt=trap: where it may break). */
 void vmm_destroy(struct vmm *m);
+/* The hole report alone: one line per form whose hole was visible. */
+void vmm_print_holes(const struct vmm *m, FILE *out);
 /* Traps by reason and class, holes, reflections (`--stats`, `traps`). */
 void vmm_print_stats(const struct vmm *m, FILE *out);
 
@@ -137,6 +178,13 @@ void vmm_spt_disable(struct vmm *m, struct cpu *c);
 void vmm_spt_flush(struct vmm *m, struct cpu *c);
 void vmm_spt_invlpg(struct vmm *m, struct cpu *c, u32 lin);
 bool vmm_spt_fault(struct vmm *m, struct cpu *c, u32 *err);
+/* MOV to CR3: switch to the (cached) shadow of the new v.cr3. */
+void vmm_spt_set_cr3(struct vmm *m, struct cpu *c);
+/* vmm_phys_write's helper: false when [pa, pa+len) holds no traced guest
+ * page table (the caller writes); else written and the shadows synced. */
+bool vmm_spt_write_traced(struct vmm *m, u64 pa, const void *buf, unsigned len);
+void vmm_spt_free(struct vmm *m);
+void vmm_spt_print_stats(const struct vmm *m, FILE *out);
 /* The VMM cannot go on: stop the VM with a message. */
 void vmm_fail(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
 /* Refresh the real EFLAGS from the virtual ones after an emulation. */

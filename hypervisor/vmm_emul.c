@@ -35,6 +35,36 @@ static bool guest_desc(struct vmm *m, u16 sel, u64 *d)
 	return vmm_read(m, m->v.gdtr.base + (sel & ~7), d, 8);
 }
 
+/*
+ * Load data/stack segment register s for the guest kernel with every check
+ * of SDM Vol 2 "MOV Sreg": the CPU's own checked loader (cpu_load_seg) on
+ * the SHADOW descriptor with the selector's RPL compressed like the CPL
+ * (0 -> 1).  The shadow differs from the guest's descriptor only by DPL
+ * 0 -> 1, so "RPL = CPL = DPL" and "max(CPL, RPL) <= DPL" come out as they
+ * would at ring 0, with the same error codes (the selector without RPL).
+ * Selectors with TI = 1 (the LDT) fault: the VMM does not shadow LDTs.
+ */
+static void load_sreg(struct vmm *m, struct cpu *c, enum sreg s, u16 sel)
+{
+	if (sel & 4)
+		cpu_raise(c, EXC_GP, sel & ~3);
+	if ((sel & ~3) && (sel & 3) == 0)
+		sel |= 1;
+	cpu_load_seg(c, s, sel);
+	if (s == SEG_SS)
+		cpu_update_mode(c);
+}
+
+/* Propagate CR0's FPU bits (MP, EM, TS, NE) to the real CR0: they decide
+ * #NM/#UD/#MF of the guest's own FPU instructions, which run natively. */
+static void sync_fpu_bits(struct vmm *m, struct cpu *c)
+{
+	const u64 fpu = CR0_MP | CR0_EM | CR0_TS | CR0_NE;
+
+	if ((c->cr0 ^ m->v.cr0) & fpu)
+		cpu_write_cr(c, 0, (c->cr0 & ~fpu) | (m->v.cr0 & fpu));
+}
+
 static u32 pop32(struct vmm *m, struct cpu *c)
 {
 	u32 v = 0;
@@ -115,6 +145,13 @@ static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 	case 0: {
 		u64 old = m->v.cr0;
 
+		if (!(v & CR0_PE)) {
+			vmm_fail(m,
+				 "guest clears CR0.PE at eip=0x%llx: the VMM virtualizes "
+				 "protected mode only (no return to real mode)",
+				 (unsigned long long)c->rip);
+			return true;
+		}
 		if ((v & CR0_PG) && (m->v.cr4 & CR4_PAE)) {
 			vmm_fail(m,
 				 "guest enabled PAE paging at eip=0x%llx: shadow paging "
@@ -129,14 +166,16 @@ static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 			vmm_spt_disable(m, c);
 		else if ((v ^ old) & CR0_WP && (v & CR0_PG))
 			vmm_spt_flush(m, c);
+		sync_fpu_bits(m, c);
 		return true;
 	}
 	case 2: m->v.cr2 = v; return true;
 	case 3:
-		/* A new address space: this slice drops the whole shadow. */
+		/* A new address space: switch to its cached shadow
+		 * (vmm_paging.c; the traces kept it coherent). */
 		m->v.cr3 = v;
 		if (m->v.cr0 & CR0_PG)
-			vmm_spt_flush(m, c);
+			vmm_spt_set_cr3(m, c);
 		return true;
 	case 4:
 		if (((v ^ m->v.cr4) & (CR4_PSE | CR4_PAE | CR4_PGE)) && (m->v.cr0 & CR0_PG))
@@ -174,11 +213,34 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 	case FORM_LIDT_Ms: read_dtr(c, i, &v->idtr); break;
 	case FORM_SGDT_Ms: write_dtr(c, i, &v->gdtr); break;
 	case FORM_SIDT_Ms: write_dtr(c, i, &v->idtr); break;
-	case FORM_LLDT_Ew: v->ldtr = (u16)opnd_read(c, i, 0); break;
-	case FORM_LTR_Ew:
+	case FORM_LLDT_Ew:
+		/* SDM Vol 2 LLDT: null is allowed (no LDT); otherwise a GDT
+		 * selector of a present LDT descriptor (type 2). */
 		sel = (u16)opnd_read(c, i, 0);
-		if (!guest_desc(m, sel, &d))
+		if (!(sel & ~3)) {
+			v->ldtr = sel;
+			break;
+		}
+		if (!guest_desc(m, sel, &d) || (d & (1ULL << 44)) || ((d >> 40) & 0xf) != 2)
 			cpu_raise(c, EXC_GP, sel & ~3);
+		if (!(d & (1ULL << 47)))
+			cpu_raise(c, EXC_NP, sel & ~3);
+		vmm_fail(m,
+			 "guest loads an LDT (LLDT 0x%x at eip=0x%llx): the VMM does not "
+			 "shadow local descriptor tables",
+			 sel, (unsigned long long)c->rip);
+		return true;
+	case FORM_LTR_Ew:
+		/* SDM Vol 2 LTR: an available 32/16-bit TSS in the GDT (type 9
+		 * or 1), present; the descriptor becomes busy in memory. */
+		sel = (u16)opnd_read(c, i, 0);
+		if (!guest_desc(m, sel, &d) || (d & (1ULL << 44)) ||
+		    (((d >> 40) & 0xf) != 9 && ((d >> 40) & 0xf) != 1))
+			cpu_raise(c, EXC_GP, sel & ~3);
+		if (!(d & (1ULL << 47)))
+			cpu_raise(c, EXC_NP, sel & ~3);
+		d |= 2ULL << 40; /* busy */
+		vmm_write(m, m->v.gdtr.base + (sel & ~7) + 5, (u8 *)&d + 5, 1);
 		v->tr = sel;
 		v->tss_base = (u32)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24));
 		v->tss_limit = (u32)((d & 0xffff) | ((d >> 32) & 0xf0000));
@@ -188,8 +250,12 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 	case FORM_SMSW_Ev: opnd_write(c, i, 0, i->mem ? (v->cr0 & 0xffff) : (u32)v->cr0); break;
 	case FORM_LMSW_Ew:
 		v->cr0 = (v->cr0 & ~0xeULL) | (opnd_read(c, i, 0) & 0xf) | (v->cr0 & CR0_PE);
+		sync_fpu_bits(m, c);
 		break;
-	case FORM_CLTS: v->cr0 &= ~(u64)CR0_TS; break;
+	case FORM_CLTS:
+		v->cr0 &= ~(u64)CR0_TS;
+		sync_fpu_bits(m, c);
+		break;
 
 	/* ---- control, debug and model-specific registers ---- */
 	case FORM_MOV_CdRd:
@@ -224,6 +290,16 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		break;
 	}
 	case FORM_WRMSR:
+		/* Long mode is where this VMM stops (vmm.h): IA32_EFER.LME
+		 * would let CR0.PG enter IA-32e mode, whose 64-bit code has no
+		 * ring 1 to compress to (segment limits are ignored there). */
+		if ((u32)c->gpr[RCX] == MSR_EFER && (c->gpr[RAX] & EFER_LME)) {
+			vmm_fail(m,
+				 "guest sets EFER.LME (long mode) at eip=0x%llx: the VMM "
+				 "runs 32-bit protected-mode guests only",
+				 (unsigned long long)c->rip);
+			return true;
+		}
 		if (!cpu_msr_write(c, (u32)c->gpr[RCX], (u32)c->gpr[RAX] | (c->gpr[RDX] << 32)))
 			return false;
 		break;
@@ -272,11 +348,9 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		 * RPL 0 faults at CPL 1 (SS needs RPL = CPL), a fault ring
 		 * compression caused, so the VMM performs the load. */
 		sel = (u16)opnd_read(c, i, 1); /* operand 0 is Sw, 1 the Ew source */
-		if ((i->reg & 7) == SEG_CS)
+		if ((i->reg & 7) == SEG_CS || (i->reg & 7) >= SEG_COUNT)
 			return false;
-		if ((sel & ~3) && (!guest_desc(m, sel, &d) || !(d & (1ULL << 47))))
-			cpu_raise(c, (d & (1ULL << 47)) || !d ? EXC_GP : EXC_NP, sel & ~3);
-		vmm_load_seg(m, c, i->reg & 7, sel);
+		load_sreg(m, c, i->reg & 7, sel);
 		if ((i->reg & 7) == SEG_SS)
 			c->intr_shadow = 1;
 		break;
@@ -287,26 +361,60 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 	case FORM_PUSH_FS: cpu_push(c, i->osize, guest_sel(c->seg[SEG_FS].sel)); break;
 	case FORM_PUSH_GS: cpu_push(c, i->osize, guest_sel(c->seg[SEG_GS].sel)); break;
 	case FORM_POP_SS:
-		vmm_load_seg(m, c, SEG_SS, (u16)cpu_pop(c, i->osize));
-		c->intr_shadow = 1;
+	case FORM_POP_DS:
+	case FORM_POP_ES:
+	case FORM_POP_FS:
+	case FORM_POP_GS: {
+		/* Load first, then pop: a faulting POP leaves ESP alone. */
+		u64 sp = c->gpr[RSP];
+		enum sreg s = i->form == FORM_POP_SS   ? SEG_SS
+			      : i->form == FORM_POP_DS ? SEG_DS
+			      : i->form == FORM_POP_ES ? SEG_ES
+			      : i->form == FORM_POP_FS ? SEG_FS
+						       : SEG_GS;
+
+		sel = (u16)cpu_pop(c, i->osize);
+		c->gpr[RSP] = sp;
+		load_sreg(m, c, s, sel);
+		cpu_pop(c, i->osize);
+		if (s == SEG_SS)
+			c->intr_shadow = 1;
 		break;
-	case FORM_POP_DS: vmm_load_seg(m, c, SEG_DS, (u16)cpu_pop(c, i->osize)); break;
-	case FORM_POP_ES: vmm_load_seg(m, c, SEG_ES, (u16)cpu_pop(c, i->osize)); break;
-	case FORM_POP_FS: vmm_load_seg(m, c, SEG_FS, (u16)cpu_pop(c, i->osize)); break;
-	case FORM_POP_GS: vmm_load_seg(m, c, SEG_GS, (u16)cpu_pop(c, i->osize)); break;
+	}
 	case FORM_LAR_GvEw:
 	case FORM_LSL_GvEw:
 	case FORM_VERR_Ew:
 	case FORM_VERW_Ew: {
 		/* Answer from the guest's own descriptor (what it would see on
-		 * bare metal): the access rights or limit it wrote. */
-		bool ok = true;
+		 * bare metal), with the checks of SDM Vol 2 LAR/LSL/VERR/VERW:
+		 * the type must suit the instruction, and unless the segment is
+		 * conforming code, DPL >= max(CPL, RPL).  ZF = 1 when valid. */
+		bool lx = i->form == FORM_LAR_GvEw || i->form == FORM_LSL_GvEw;
+		u16 s16 = (u16)opnd_read(c, i, lx ? 1 : 0);
 		u64 f = cpu_rflags(c) & ~(u64)FL_ZF;
+		unsigned type, dpl, rpl = s16 & 3, cpl = v->cpl;
+		bool ok = guest_desc(m, s16, &d), code, conf;
 
-		if (!guest_desc(m,
-				(u16)opnd_read(
-				    c, i, (i->form == FORM_LAR_GvEw || i->form == FORM_LSL_GvEw)),
-				&d))
+		type = (d >> 40) & 0xf;
+		dpl = (d >> 45) & 3;
+		code = (d & (1ULL << 44)) && (type & 8);
+		conf = code && (type & 4);
+		if (ok && !(d & (1ULL << 44))) {
+			/* System descriptors: LAR takes TSS, LDT and gates; LSL
+			 * only those with a limit; VERR/VERW none. */
+			static const u16 lar_ok = 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 |
+						  1u << 9 | 1u << 11 | 1u << 12;
+			static const u16 lsl_ok = 1u << 1 | 1u << 2 | 1u << 3 | 1u << 9 | 1u << 11;
+
+			ok = i->form == FORM_LAR_GvEw	? (lar_ok >> type) & 1
+			     : i->form == FORM_LSL_GvEw ? (lsl_ok >> type) & 1
+							: false;
+		} else if (ok && i->form == FORM_VERR_Ew) {
+			ok = !code || (type & 2); /* readable */
+		} else if (ok && i->form == FORM_VERW_Ew) {
+			ok = !code && (type & 2); /* writable data */
+		}
+		if (ok && !conf && dpl < (cpl > rpl ? cpl : rpl))
 			ok = false;
 		if (ok && i->form == FORM_LAR_GvEw)
 			cpu_set_reg(c, i->reg, i->osize, false, (d >> 32) & 0x00f0ff00);

@@ -27,7 +27,9 @@
 
 #include "cpu/exception.h"
 #include "cpu/isa.h"
+#include "cpu/mem.h"
 #include "cpu/segment.h"
+#include "cpu/system.h"
 #include "devices/bus.h"
 #include "hypervisor/shadow.h"
 #include "hypervisor/vm.h"
@@ -52,6 +54,8 @@ bool vmm_phys_write(struct vmm *m, u64 pa, const void *buf, unsigned len)
 {
 	if (pa + len > m->vm->cfg->mem_size || pa + len < pa)
 		return false;
+	if (vmm_spt_write_traced(m, pa, buf, len)) /* a guest page table: sync */
+		return true;
 	return bus_dma_write(&m->vm->board.bus, pa, buf, len) == 0;
 }
 
@@ -127,6 +131,28 @@ static u16 guest_sel(const struct vmm *m, u16 sel)
 	return (sel & 3) == 1 ? sel & ~3 : sel;
 }
 
+/*
+ * The guest's IDT cannot deliver vector vec (SDM Vol 3 §6.12.1, §6.15):
+ * beyond the limit or the wrong type is #GP, not present #NP, with the
+ * error code vec*8 + 2 (IDT) + EXT (1 unless INT n).  A failure while
+ * delivering a contributory exception or #PF becomes #DF (Table 6-5), and
+ * one while delivering #DF shuts the machine down.
+ */
+static void bad_gate(struct vmm *m, struct cpu *c, int vec, int fault, bool soft)
+{
+	bool contributory = !soft && (vec == EXC_DE || (vec >= EXC_TS && vec <= EXC_PF));
+
+	if (vec == EXC_DF) {
+		vmm_fail(m, "guest cannot take #DF (virtual IDT unusable): shutdown");
+		return;
+	}
+	if (contributory) {
+		vmm_reflect(m, c, EXC_DF, true, 0, (u32)c->rip, false);
+		return;
+	}
+	vmm_reflect(m, c, fault, true, (u32)vec * 8 + 2 + (soft ? 0 : 1), (u32)c->rip, false);
+}
+
 void vmm_reflect(struct vmm *m, struct cpu *c, int vec, bool has_error, u32 error, u32 ret,
 		 bool soft)
 {
@@ -142,10 +168,12 @@ void vmm_reflect(struct vmm *m, struct cpu *c, int vec, bool has_error, u32 erro
 	/* The gate (SDM Vol 3 §6.11): within the IDT limit, present, an
 	 * interrupt or trap gate; INT n also needs CPL <= gate DPL. */
 	if ((u32)vec * 8 + 7 > v->idtr.limit || !vmm_read(m, v->idtr.base + vec * 8, &lo, 8))
-		goto bad;
+		return bad_gate(m, c, vec, EXC_GP, soft);
 	desc_to_gate(lo, 0, false, &g);
-	if (!g.present || (g.type != 0xe && g.type != 0xf))
-		goto bad;
+	if (g.type != 0xe && g.type != 0xf)
+		return bad_gate(m, c, vec, EXC_GP, soft); /* (task gates: not here) */
+	if (!g.present)
+		return bad_gate(m, c, vec, EXC_NP, soft);
 	if (soft && g.dpl < v->cpl) {
 		/* #GP(vector*8+2): the IDT bit set (SDM Vol 3 §6.13). */
 		return vmm_reflect(m, c, EXC_GP, true, (u32)vec * 8 + 2, (u32)c->rip, false);
@@ -264,6 +292,11 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 		if ((m->v.cpl == 0 || strict) && f->pg != PG_INNOCUOUS) {
 			c->next_rip = c->rip + i.len;
 			if (vmm_emulate(m, c, &i)) {
+				/* The emulated instruction retired: virtual time
+				 * advances exactly as on bare metal. */
+				c->stats.insns++;
+				if (c->retired)
+					(*c->retired)++;
 				m->stats.traps[why]++;
 				m->stats.by_form[i.form]++;
 				trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->insn_rip, why,
@@ -293,14 +326,13 @@ out:
 	return true;
 }
 
-/* The CPU's INTR line, as the guest sees it: masked by the virtual IF. */
+/* The CPU's INTR line, as the guest sees it: the machine's line (vm.c:
+ * 8259 or local APIC) masked by the virtual IF. */
 static bool hook_intr_pending(void *opaque, struct cpu *c)
 {
-	struct vm *vm = opaque;
-	struct board *b = &vm->board;
+	struct vmm *m = ((struct vm *)opaque)->vmm;
 
-	return c->index == 0 && vm->vmm->v.vif && b->intr_pending &&
-	       b->intr_pending(b->intr_opaque);
+	return m->v.vif && m->line_pending && m->line_pending(opaque, c);
 }
 
 /* INTA: the VMM takes the vector and reflects it; the CPU delivers nothing. */
@@ -308,8 +340,7 @@ static int hook_intr_ack(void *opaque, struct cpu *c)
 {
 	struct vm *vm = opaque;
 	struct vmm *m = vm->vmm;
-	struct board *b = &vm->board;
-	int vec = b->intr_ack ? b->intr_ack(b->intr_opaque) : -1;
+	int vec = m->line_ack ? m->line_ack(opaque, c) : -1;
 
 	if (vec < 0)
 		return -1;
@@ -347,8 +378,36 @@ static void reflect_int_n(struct vmm *m, struct cpu *c, const struct insn *i)
  * and deliver #GP through the VMM's IDT -- the VMM's own interrupt
  * entry, which a C callback replaces.  Everything else runs natively.
  */
+static void activate(struct vmm *m, struct cpu *c);
+
+/*
+ * The real-mode phase (vmm.h): the one instruction the VMM watches is the
+ * write that sets CR0.PE.  It performs it (cpu_write_cr checks it as the
+ * hardware would) and takes over before the next instruction.
+ */
+static bool real_mode_intercept(struct vmm *m, struct cpu *c, const struct insn *i)
+{
+	u64 v;
+
+	if (i->form == FORM_MOV_CdRd && i->reg == 0)
+		v = (u32)c->gpr[i->rm];
+	else if (i->form == FORM_LMSW_Ew)
+		v = (c->cr0 & ~0xeULL) | (opnd_read(c, i, 0) & 0xf);
+	else
+		return false;
+	if (!(v & CR0_PE))
+		return false; /* still real mode: the CPU's own handler runs */
+	cpu_write_cr(c, 0, v);
+	activate(m, c);
+	return true;
+}
+
 static bool hook_intercept(void *opaque, struct cpu *c, const struct insn *i)
 {
+	struct vmm *m = ((struct vm *)opaque)->vmm;
+
+	if (!m->active)
+		return real_mode_intercept(m, c, i);
 	if (i->form != FORM_INT3 && i->form != FORM_INTO)
 		return false;
 	sync_cpl(((struct vm *)opaque)->vmm, c);
@@ -402,6 +461,11 @@ static bool hook_sensitive(void *opaque, struct cpu *c, const struct insn *i)
 		 (unsigned long long)should);
 	m->stats.holes[i->form]++;
 	m->stats.hole_total++;
+	if (saw != should && !m->stats.hole_visible[i->form]++) {
+		m->stats.hole_rip[i->form] = c->rip;
+		m->stats.hole_saw[i->form] = saw;
+		m->stats.hole_should[i->form] = should;
+	}
 	trace_emit(&m->vm->trace, TRACE_HOLE, c->index, c->rip, i->form, f->pg, saw, should, what);
 	return false;
 }
@@ -415,23 +479,80 @@ static u64 make_desc(u32 base, u32 limit, unsigned type_s_dpl_p, unsigned flags)
 	       ((u64)((limit >> 16) & 0xf) << 48) | ((u64)flags << 52) | ((u64)(base >> 24) << 56);
 }
 
+/*
+ * The take-over (vmm.h): from here on the guest kernel runs at ring 1 on
+ * the VMM's tables.  `booted` is the multiboot case (the CPU is already in
+ * 32-bit protected mode with loaded segments); otherwise the guest just set
+ * CR0.PE and its segment registers still hold real-mode caches.
+ */
+static void activate(struct vmm *m, struct cpu *c)
+{
+	u64 d;
+
+	/* 1. The virtual CPU starts where the guest left the real one. */
+	m->v.cpl = 0;
+	m->v.vif = (c->rflags & FL_IF) != 0;
+	m->v.iopl = (c->rflags >> 12) & 3;
+	m->v.cr0 = c->cr0 | CR0_ET;
+	m->v.cr3 = c->cr3;
+	m->v.cr4 = c->cr4;
+	m->v.gdtr = c->gdtr;
+	m->v.idtr = c->idtr;
+
+	/* 2. Ring compression of the real CPU: VMM tables, ring 1, IF = 1. */
+	vmm_shadow_gdt(m);
+	c->gdtr.base = VMM_AREA_BASE + VMM_GDT_OFF;
+	c->gdtr.limit = 0xffff;
+	c->idtr.base = VMM_AREA_BASE + VMM_IDT_OFF;
+	c->idtr.limit = 256 * 8 - 1;
+	d = make_desc((u32)(VMM_AREA_BASE + VMM_TSS_OFF), 103, 0x8b, 0);
+	desc_to_segment(d, VMM_TSS_SEL, &c->tr);
+	if (m->vm->booted_multiboot) {
+		/* Loaded protected-mode segments: reload them from the shadow. */
+		for (int s = 0; s < SEG_COUNT; s++)
+			if (c->seg[s].sel & ~3)
+				vmm_load_seg(m, c, s, c->seg[s].sel);
+	} else {
+		/* Real-mode caches (CS = 0000 in a boot sector): only the CPL
+		 * moves to 1, through CS.RPL, as if the segment had been
+		 * loaded at ring 1.  The guest's far jump reloads CS. */
+		c->seg[SEG_CS].sel = (u16)((c->seg[SEG_CS].sel & ~3) | 1);
+		c->seg[SEG_CS].attr =
+		    (c->seg[SEG_CS].attr & ~(3u << SEGA_DPL_SHIFT)) | (1u << SEGA_DPL_SHIFT);
+	}
+	cpu_set_rflags(c, (cpu_rflags(c) & ~(u64)FL_IOPL) | FL_IF);
+	cpu_update_mode(c);
+
+	/* 3. The hooks: the VMM's trap gate, the virtual INTR line, holes. */
+	c->hooks.exception = vmm_entry;
+	c->hooks.intr_pending = hook_intr_pending;
+	c->hooks.intr_ack = hook_intr_ack;
+	c->hooks.sensitive = hook_sensitive;
+	c->pg_strict = m->pg_strict;
+	m->active = true;
+	trace_emit(&m->vm->trace, TRACE_SHADOW, c->index, m->v.gdtr.base, 0, m->v.gdtr.limit, 0, 0,
+		   "takeover");
+}
+
 int vmm_create(struct vm *vm, struct err *e)
 {
 	struct cpu *c = &vm->cpus[0];
 	struct vmm *m;
 	u64 d;
 
-	if (!vm->booted_multiboot)
-		return err_set(e, "--virt=trap: needs a multiboot --kernel (the VMM starts the "
-				  "guest in 32-bit protected mode)");
 	if (vm->ncpus != 1)
-		return err_set(e, "--virt=trap: one CPU only for now");
+		return err_set(e, "--virt=trap: one vCPU only (the VMM keeps one virtual CPU); "
+				  "run without --smp");
 	m = xcalloc(1, sizeof(*m));
 	m->vm = vm;
 	vm->vmm = m;
 	m->pg_strict = vm->cfg->pg_strict;
 	m->stats.by_form = xcalloc(FORM_COUNT, sizeof(u64));
 	m->stats.holes = xcalloc(FORM_COUNT, sizeof(u64));
+	m->stats.hole_visible = xcalloc(FORM_COUNT, sizeof(u64));
+	m->stats.hole_rip = xcalloc(FORM_COUNT, sizeof(u64));
+	m->stats.hole_saw = xcalloc(FORM_COUNT, sizeof(u64));
+	m->stats.hole_should = xcalloc(FORM_COUNT, sizeof(u64));
 
 	/* 1. The VMM's region: the RAM past the guest's memory size, mapped
 	 * high where the guest's (truncated) segments cannot reach. */
@@ -451,43 +572,47 @@ int vmm_create(struct vm *vm, struct err *e)
 		memcpy(m->area + VMM_IDT_OFF + v * 8, &gte, 8);
 	}
 
-	/* 3. The virtual CPU starts where the boot loader left the real one. */
-	m->v.cpl = 0;
-	m->v.vif = (c->rflags & FL_IF) != 0;
-	m->v.iopl = (c->rflags >> 12) & 3;
-	m->v.cr0 = c->cr0;
-	m->v.cr4 = c->cr4;
-	m->v.gdtr = c->gdtr;
-	m->v.idtr = c->idtr;
-
-	/* 4. Ring compression of the real CPU: VMM tables, ring 1, IF = 1. */
-	vmm_shadow_gdt(m);
-	c->gdtr.base = VMM_AREA_BASE + VMM_GDT_OFF;
-	c->gdtr.limit = 0xffff;
-	c->idtr.base = VMM_AREA_BASE + VMM_IDT_OFF;
-	c->idtr.limit = 256 * 8 - 1;
-	d = make_desc((u32)(VMM_AREA_BASE + VMM_TSS_OFF), 103, 0x8b, 0);
-	desc_to_segment(d, VMM_TSS_SEL, &c->tr);
-	for (int s = 0; s < SEG_COUNT; s++)
-		if (c->seg[s].sel & ~3)
-			vmm_load_seg(m, c, s, c->seg[s].sel);
-	cpu_set_rflags(c, (cpu_rflags(c) & ~(u64)FL_IOPL) | FL_IF);
-	cpu_update_mode(c);
-
-	/* 5. The hooks: the VMM's trap gate, the virtual INTR line, holes. */
-	c->hooks.exception = vmm_entry;
-	c->hooks.intr_pending = hook_intr_pending;
-	c->hooks.intr_ack = hook_intr_ack;
-	c->hooks.sensitive = hook_sensitive;
+	/* 3. The machine's interrupt line, which the VMM will gate, and the
+	 * intercept hook: the CR0.PE watch now, INT3/INTO after take-over. */
+	m->line_pending = c->hooks.intr_pending;
+	m->line_ack = c->hooks.intr_ack;
 	c->hooks.intercept = hook_intercept;
-	c->pg_strict = m->pg_strict;
+	c->pg_strict = false; /* real mode has no CPL > 0 anyway */
+
+	/* 4. A multiboot kernel is in protected mode already: take over now.
+	 * The firmware path runs the BIOS natively until CR0.PE (vmm.h). */
+	if (vm->booted_multiboot)
+		activate(m, c);
 	return 0;
+}
+
+void vmm_print_holes(const struct vmm *m, FILE *out)
+{
+	for (int f = 0; f < FORM_COUNT; f++)
+		if (m->stats.hole_visible[f])
+			fprintf(
+			    out,
+			    "vmlab: vmm: hole %s (%s) first at eip=0x%llx: the guest saw 0x%llx, "
+			    "a ring-0 kernel 0x%llx (%llu of %llu times)\n",
+			    isa_forms[f].name, pg_class_name[isa_forms[f].pg],
+			    (unsigned long long)m->stats.hole_rip[f],
+			    (unsigned long long)m->stats.hole_saw[f],
+			    (unsigned long long)m->stats.hole_should[f],
+			    (unsigned long long)m->stats.hole_visible[f],
+			    (unsigned long long)m->stats.holes[f]);
 }
 
 void vmm_destroy(struct vmm *m)
 {
+	/* Plain --virt=trap: say which holes the guest fell into, so that a
+	 * guest that broke (or hung) points at the responsible instruction. */
+	vmm_print_holes(m, stderr);
 	free(m->stats.by_form);
 	free(m->stats.holes);
+	free(m->stats.hole_visible);
+	free(m->stats.hole_rip);
+	free(m->stats.hole_saw);
+	free(m->stats.hole_should);
 	free(m);
 }
 
@@ -504,6 +629,7 @@ void vmm_print_stats(const struct vmm *m, FILE *out)
 		"invlpg=%llu\n",
 		(unsigned long long)m->stats.pf_hidden, (unsigned long long)m->stats.pf_true,
 		(unsigned long long)m->stats.spt_flushes, (unsigned long long)m->stats.spt_invlpg);
+	vmm_spt_print_stats(m, out);
 	for (int f = 0; f < FORM_COUNT; f++) {
 		if (m->stats.by_form[f])
 			fprintf(out, "vmm:   emulated %-12s %-12s %llu\n", isa_forms[f].name,

@@ -9,6 +9,8 @@
 
 #include "cpu/mem.h"
 #include "mmu/paging.h"
+#include "hypervisor/vm.h"
+#include "hypervisor/vmm.h"
 #include "mmu/tlb.h"
 #include "monitor/repl.h"
 
@@ -44,6 +46,10 @@ static bool cmd_pt(struct monitor *m, int argc, char **argv, const char *rest)
 		return mon_error(m, "usage: pt VADDR");
 	if (!mon_eval(m, rest, &lin))
 		return false;
+	/* --virt=trap with guest paging: the guest's walk beside the shadow's
+	 * (commands_vmm.c). */
+	if (m->vm->vmm && (m->vm->vmm->v.cr0 & CR0_PG))
+		return mon_vmm_pt(m, lin);
 	memset(&w, 0, sizeof(w));
 	ok = cpu_debug_walk(c, lin, &w);
 	if (w.mode == PG_MODE_NONE) {

@@ -90,6 +90,9 @@ bool mon_error(struct monitor *m, const char *fmt, ...) PRINTF(2, 3);
 struct cpu *mon_cpu(struct monitor *m);
 /* `info symbol ADDR` (commands_inspect.c). */
 bool mon_info_symbol(struct monitor *m, int argc, char **argv, const char *rest);
+/* `pt` under --virt=trap with guest paging: guest and shadow walks side by
+ * side (commands_vmm.c). */
+bool mon_vmm_pt(struct monitor *m, u64 lin);
 /* Register by name for expressions: false if no such register. */
 bool mon_reg(struct cpu *c, const char *name, u64 *v);
 

@@ -24,11 +24,12 @@ static double clock_s(clockid_t id)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void run_stats_begin(struct run_stats *s, const struct vm *vm)
+void run_stats_begin(struct run_stats *s, struct vm *vm)
 {
 	s->cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	s->wall0 = clock_s(CLOCK_MONOTONIC);
 	s->insns0 = vm->retired;
+	phase_stats_attach(&s->phases, vm);
 }
 
 void run_stats_print(const struct run_stats *s, const struct vm *vm, FILE *out)
@@ -67,4 +68,6 @@ void run_stats_print(const struct run_stats *s, const struct vm *vm, FILE *out)
 	/* --virt=trap: traps by reason and Popek-Goldberg class, holes. */
 	if (vm->vmm)
 		vmm_print_stats(vm->vmm, out);
+	/* samples/nanobench and other guests that mark phases: the table. */
+	phase_stats_print(&s->phases, out);
 }

@@ -67,8 +67,10 @@ static void system_and_absent(void **state)
 {
 	/* The guest's TSS is never used by the real CPU: not present. */
 	assert_false(desc_attr(shadow_desc(TSS32, VMM_AREA_BASE)) & SEGA_P);
-	/* A non-present descriptor stays exactly as it was. */
-	assert_int_equal(shadow_desc(CODE0 & ~(1ULL << 47), VMM_AREA_BASE), CODE0 & ~(1ULL << 47));
+	/* A non-present code/data descriptor keeps everything but DPL 0 -> 1:
+	 * the CPU checks DPL before P (#GP before #NP, SDM Vol 2 MOV). */
+	assert_int_equal(shadow_desc(CODE0 & ~(1ULL << 47), VMM_AREA_BASE),
+			 (CODE0 & ~(1ULL << 47)) | (1ULL << 45));
 	assert_int_equal(shadow_desc(0, VMM_AREA_BASE), 0);
 }
 
