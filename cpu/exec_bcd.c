@@ -95,10 +95,14 @@ static void aaa_aas(struct cpu *c, bool sub)
 	u64 ax = cpu_get_reg(c, RAX, 2, false), nf = 0;
 
 	if ((ax & 0xf) > 9 || (f & FL_AF)) {
-		if (sub)
-			ax = ((ax - 6) & 0xff) | ((((ax >> 8) - 1) & 0xff) << 8);
-		else
+		if (sub) {
+			/* AX <- AX - 6 (a borrow out of AL reaches AH);
+			 * AH <- AH - 1. */
+			ax = (ax - 6) & 0xffff;
+			ax = (ax & 0xff) | ((((ax >> 8) - 1) & 0xff) << 8);
+		} else {
 			ax += 0x106;
+		}
 		nf = FL_AF | FL_CF;
 	}
 	ax &= 0xff0f; /* AL <- AL AND 0FH */

@@ -5,34 +5,19 @@
  * encoded with random operands, run natively (native.c) and in vmlab
  * (vmside.c) from the same random register and memory state, and every
  * register, the touched memory and every flag the SDM defines must agree.
+ * For 32-bit forms on a host that cannot run compatibility-mode code, the
+ * oracle is QEMU user mode instead (qemu32.c driving oracle32.c), with its
+ * known deviations from the SDM listed in qemu32.known (known.c).
  *
- * Fixed host addresses (mapped MAP_FIXED_NOREPLACE, identity-mapped in the
- * guest's page tables) so that pointers in registers mean the same on both:
+ * The fixed addresses and the code page's layout are in layout.h, which the
+ * 32-bit QEMU oracle (oracle32.c, built with gcc -m32) shares.
  */
 #ifndef VMLAB_TESTS_DIFFTEST_H
 #define VMLAB_TESTS_DIFFTEST_H
 
 #include "lib/common.h"
 
-#define DT_CODE_VA   0x20000000ULL   /* the test instruction and the stub */
-#define DT_DATA_VA   0x20010000ULL   /* memory operands point here */
-#define DT_DATA_LEN  0x2000ULL	     /* two pages: accesses may cross */
-#define DT_STATE_VA  0x20020000ULL   /* register images in/out, host rsp */
-#define DT_GUEST_RAM (0x20100000ULL) /* guest RAM covers all of the above */
-
-/* Layout of the code page (native.c builds it, vmside.c places the
- * instruction at the same address so that pushed return addresses and
- * RIP agree):
- *   +0x000  stub: load the state, jump to the instruction
- *   +0x400  the instruction under test (DT_INSN_VA)
- *   next    "fall-through" block: record RIP = next, jump to the epilogue
- *   target  "taken" block (branches only): record RIP = target, same jump
- *   +0x800  epilogue: store registers and RFLAGS
- * A block is DT_BLOCK_LEN bytes; the rest of the page is INT3, so a branch
- * that lands anywhere else shows up as #BP. */
-#define DT_INSN_VA   (DT_CODE_VA + 0x400)
-#define DT_EPI_VA    (DT_CODE_VA + 0x800)
-#define DT_BLOCK_LEN 17u
+#include "tests/difftest/layout.h"
 
 struct dt_state {
 	u64 gpr[16];
@@ -53,6 +38,7 @@ struct dt_case {
 	u64 target;	  /* a branch's taken target (absolute), 0 when none */
 	unsigned imm_off; /* offset of the first immediate byte in bytes[] */
 	bool rep;	  /* an F2/F3 prefix is present */
+	bool mem;	  /* the ModRM operand is memory */
 	struct dt_state in;
 };
 
@@ -78,8 +64,27 @@ void dt_native_run(const struct dt_case *tc, struct dt_state *out);
 /* Can this host run code in a compatibility-mode segment (selector 0x23)? */
 bool dt_native_compat_works(void);
 
-/* vmside.c: run one instruction in vmlab. */
+/* qemu32.c: the 32-bit oracle when the host cannot run compatibility-mode
+ * code: oracle32.c under qemu-i386.  Init returns -1 and a reason in why. */
+int dt_qemu_init(char *why, size_t n);
+void dt_qemu_run(const struct dt_case *tc, struct dt_state *out);
+
+/* known.c: where the QEMU oracle is known to differ from the SDM
+ * (tests/difftest/qemu32.known).  Load applies the entries only when
+ * active (the QEMU oracle is in use).  Excuse: true when an entry excuses
+ * this differing case outright; else *flags / *regs (bit per register)
+ * name what an entry says not to compare, 0 when none applies. */
+int dt_known_load(const char *path, bool active);
+bool dt_known_excuse(const struct dt_case *tc, const struct dt_state *host,
+		     const struct dt_state *ours, u64 *flags, u32 *regs);
+void dt_known_report(void);
+
+/* vmside.c: run one instruction in vmlab.  32-bit cases run in
+ * compatibility mode (long mode, CS.L = 0: what the native oracle runs)
+ * or, with legacy32, in 32-bit protected mode without long mode (what
+ * qemu-i386 emulates: a Linux i386 process). */
 int dt_vm_init(void);
+void dt_vm_set_legacy32(bool legacy32);
 void dt_vm_run(const struct dt_case *tc, struct dt_state *out);
 
 #endif

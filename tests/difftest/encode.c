@@ -130,6 +130,8 @@ bool dt_form_testable(int form, unsigned mode, const char **why)
 		return *why = "not implemented", false;
 	if ((mode == 64 && (f->flags & F_I64)) || (mode == 32 && (f->flags & F_O64)))
 		return *why = "not valid in this mode", false;
+	if (mode == 32 && (f->flags & F_W1) && !(f->flags & F_VEX))
+		return *why = "needs REX.W, which 32-bit mode does not have", false;
 	if (f->flags & F_ESC)
 		return *why = "x87: vmlab has no FPU (#UD/#NM), the host executes it", false;
 	if (priv && is_listed(f->name, priv_not))
@@ -436,7 +438,10 @@ bool dt_encode(struct dt_case *tc, u64 *rng)
 			if (has_kind(f, OK_Z) && o->size == OS_v && osize == 8)
 				sz = 8; /* MOV r64, imm64 */
 			if (o->kind == OK_J && o->size == OS_z)
-				sz = 4; /* rel32: the operand size is 64 (F64) */
+				/* rel32 in 64-bit mode (the operand size is 64,
+				 * F64); rel16 with a 16-bit operand size in
+				 * 32-bit mode (SDM Vol 2A Jcc, JMP, CALL). */
+				sz = mode == 32 && osize == 2 ? 2 : 4;
 			v = interesting(rng);
 		} else {
 			continue;
@@ -449,6 +454,7 @@ bool dt_encode(struct dt_case *tc, u64 *rng)
 	if (n > 15)
 		return false;
 	tc->len = n;
+	tc->mem = mem;
 	tc->osize = byte_regs && !has_size(f, OS_v) ? 1 : osize;
 	if (!dt_setup(tc, rng, rm, mem, ea))
 		return tc->len = 0, false;
@@ -503,6 +509,10 @@ u64 dt_undefined_flags(int form, const struct dt_case *tc)
 			return DT_RESULT_UNDEFINED | all;
 		return u;
 	}
+	/* BSWAP of a 16-bit register: "the result is undefined" (SDM Vol 2A
+	 * BSWAP); silicon clears it, QEMU swaps 32 bits. */
+	if (IS("bswap") && tc->osize == 2)
+		return DT_RESULT_UNDEFINED;
 	if (IS("bsf") || IS("bsr"))
 		return FL_CF | FL_OF | FL_SF | FL_AF | FL_PF;
 	if (IS("bt") || IS("bts") || IS("btr") || IS("btc"))

@@ -38,12 +38,13 @@
 static u8 *code;
 static sigjmp_buf env;
 static volatile int sig_no, sig_code;
+static volatile u64 sig_rip;
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
-	(void)uc;
 	sig_no = sig;
 	sig_code = si->si_code;
+	sig_rip = (u64)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
 	if (getenv("DT_DEBUG"))
 		fprintf(stderr, "signal %d code %d addr %p rip %llx\n", sig, si->si_code,
 			si->si_addr,
@@ -222,15 +223,20 @@ bool dt_native_compat_works(void)
 	return out.exc == -1;
 }
 
-/* The exception a signal stands for (Linux x86 traps.c mapping). */
-static int vector_of(int sig, int si_code)
+/* The exception a signal stands for (Linux x86 traps.c mapping).  #GP, #BR
+ * and #OF all arrive as SIGSEGV with SI_KERNEL; #OF (INTO, 32-bit only) is
+ * the trap among them: RIP is past the instruction. */
+static int vector_of(int sig, int si_code, u64 rip)
 {
 	switch (sig) {
 	case SIGFPE: return EXC_DE;
 	case SIGILL: return EXC_UD;
 	case SIGTRAP: return EXC_BP;
 	case SIGBUS: return EXC_SS; /* #SS and #AC both arrive as SIGBUS */
-	case SIGSEGV: return si_code == SI_KERNEL ? EXC_GP : EXC_PF;
+	case SIGSEGV:
+		if (si_code != SI_KERNEL)
+			return EXC_PF;
+		return rip == DT_INSN_VA ? EXC_GP : EXC_OF;
 	default: return 255;
 	}
 }
@@ -252,7 +258,7 @@ void dt_native_run(const struct dt_case *tc, struct dt_state *out)
 	if (sigsetjmp(env, 1) == 0) {
 		((void (*)(void))code)();
 	} else {
-		out->exc = vector_of(sig_no, sig_code);
+		out->exc = vector_of(sig_no, sig_code, sig_rip);
 		/* Whatever the test left in RFLAGS (DF, AC ...): a clean state. */
 		__asm__ volatile("sub $128, %%rsp; pushq $0x202; popfq; add $128, %%rsp" ::
 				     : "cc", "memory"); /* past the red zone */
