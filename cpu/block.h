@@ -24,7 +24,15 @@
  *     between blocks; a block never runs past the budget, and anything that
  *     may make an interrupt deliverable in the middle of a block (an MMIO
  *     access, a TLB flush, invalidated code) sets bc->exit, which stops the
- *     block after the current instruction.
+ *     block after the current instruction;
+ *   - blocks chain: a block that ends with a plain instruction jumps
+ *     straight into its successor (a direct link, or the indirect-branch
+ *     target cache for RET / JMP r/m / CALL r/m) when no boundary check
+ *     could have changed its answer (cpu/block_run.c says why).
+ *
+ * Files: block.c (the cache: arena, hashes, code pages, invalidation),
+ * block_build.c (decoding a block), block_run.c (finding, chaining and
+ * running blocks), block_int.h (what they share).
  *
  * One cache serves every CPU of a machine (they share the bus and its
  * ram_written hook, and the emulator runs them one at a time).
@@ -36,13 +44,15 @@
 
 #define BLOCK_MAX_INSNS 48
 
-struct block; /* private to block.c */
+struct block; /* private: cpu/block_int.h */
+struct binsn; /* cpu/exec_fast.h */
 
 struct block_stats {
 	u64 built;	 /* blocks decoded */
 	u64 runs;	 /* blocks executed */
 	u64 insns;	 /* instructions executed from blocks */
 	u64 chained;	 /* successor found through a chain link (no lookup) */
+	u64 ibtc_hits;	 /* successor found in the indirect-branch target cache */
 	u64 lookups;	 /* hash lookups */
 	u64 invalidated; /* blocks thrown away because their bytes were written */
 	u64 flushes;	 /* whole-cache flushes (arena full, or asked) */
@@ -74,13 +84,15 @@ static inline u32 block_mode_key(const struct cpu *c)
  */
 struct block *block_find(struct cpu *c, struct block *prev);
 
-/* Run b: at most `budget` instructions of it, fewer when bc->exit is set
- * on the way.  Faults longjmp out of it like out of any handler. */
+/* Run b alone (no chaining): at most `budget` instructions of it, fewer
+ * when bc->exit is set on the way.  Faults longjmp out of it like out of
+ * any handler. */
 void block_exec(struct cpu *c, struct block *b, u64 budget);
 
 /* block_find + block_exec, repeated through the chain links while no
- * boundary check could change its answer (see block.c); at most `budget`
- * instructions.  False when there is no block at CS:RIP (cpu_step). */
+ * boundary check could change its answer (see block_run.c); at most
+ * `budget` instructions.  False when there is no block at CS:RIP
+ * (cpu_step). */
 bool block_run(struct cpu *c, u64 budget);
 
 /* Exit request: set by invalidation, MMIO and TLB flushes; the block loop
@@ -106,6 +118,13 @@ struct block_cache {
 	void (*prev_ram_written)(void *opaque, u64 pa, u64 len);
 	void *prev_ram_opaque;
 	struct block *last; /* the block that ran last (for chaining); NULL after a flush */
+	/* The threaded chain in flight (cpu/exec_fast.h, block_run.c). */
+	const struct binsn *base; /* first instruction not yet retired */
+	u64 stop_at;		  /* c->stats.insns at which the budget is spent */
+	unsigned depth;		  /* blocks it may still chain into (host stack) */
+	u64 ctx;		  /* chain context: constant while it runs */
+	u64 lin_base, lin_mask;	  /* linear RIP = (RIP + lin_base) & lin_mask */
+	struct ibtc_entry *ibtc;  /* indirect-branch target cache */
 };
 
 #endif

@@ -2,7 +2,8 @@
  * exec_fast.c - specialised handlers for the hottest instruction forms,
  * chosen once per decoded instruction when the block cache builds a block
  * (issue 9; the forms and their semantics are those of SDM Vol 2: ADD OR
- * AND SUB XOR CMP TEST, MOV, LEA, Jcc, JMP, CALL, RET, PUSH, POP).
+ * AND SUB XOR CMP TEST, MOV, LEA, Jcc, JMP, CALL, RET, PUSH, POP; JMP and
+ * CALL r/m64).
  *
  * Why: the generic handlers (exec_alu.c, exec_mov.c ...) handle every mode,
  * size and fault, so each one is a function with a frame and several calls.
@@ -157,13 +158,20 @@ FAST_INLINE bool lea_body(struct cpu *c, const struct insn *i, u64 *nrip)
 
 /* ---- 64-bit mode near branches (exec_branch.c has the general rules) ---- */
 
+/* cpu_canonical() with the common answer first: an address that is
+ * canonical for 48 bits is canonical for 57 too (SDM Vol 1 §3.3.7.1). */
+FAST_INLINE bool canon_fast(const struct cpu *c, u64 t)
+{
+	return likely(((t + (1ULL << 47)) >> 48) == 0) || cpu_canonical(c, t);
+}
+
 /* Jcc rel8/rel32: the condition is the opcode's low nibble (70+cc, 0F 80+cc);
  * the displacement was sign-extended by the decoder. */
 FAST_INLINE bool jcc64_body(struct cpu *c, const struct insn *i, u64 *nrip)
 {
 	if (cpu_cond_fast(c, i->opcode & 0xf)) {
 		u64 t = *nrip + i->imm;
-		if (!cpu_canonical(c, t))
+		if (!canon_fast(c, t))
 			GENERIC(c, i);
 		*nrip = t;
 	}
@@ -173,7 +181,7 @@ FAST_INLINE bool jcc64_body(struct cpu *c, const struct insn *i, u64 *nrip)
 FAST_INLINE bool jmp64_body(struct cpu *c, const struct insn *i, u64 *nrip)
 {
 	u64 t = *nrip + i->imm;
-	if (!cpu_canonical(c, t))
+	if (!canon_fast(c, t))
 		GENERIC(c, i);
 	*nrip = t;
 	return true;
@@ -185,7 +193,7 @@ FAST_INLINE bool call64_body(struct cpu *c, const struct insn *i, u64 *nrip)
 	u64 t = *nrip + i->imm, sp = c->gpr[RSP] - 8;
 	u8 *h;
 
-	if (c->stack_size != 8 || !cpu_canonical(c, t) || !(h = mem_fast_host(c, SEG_SS, sp, 8, 1)))
+	if (c->stack_size != 8 || !canon_fast(c, t) || !(h = mem_fast_host(c, SEG_SS, sp, 8, 1)))
 		GENERIC(c, i);
 	mem_host_store(h, 8, *nrip);
 	c->gpr[RSP] = sp;
@@ -202,9 +210,52 @@ FAST_INLINE bool ret64_body(struct cpu *c, const struct insn *i, u64 *nrip)
 	if (c->stack_size != 8 || !(h = mem_fast_host(c, SEG_SS, sp, 8, 0)))
 		GENERIC(c, i);
 	t = mem_host_load(h, 8);
-	if (!cpu_canonical(c, t))
+	if (!canon_fast(c, t))
 		GENERIC(c, i);
 	c->gpr[RSP] = sp + 8;
+	*nrip = t;
+	return true;
+}
+
+/* FF /4 JMP r/m64 and FF /2 CALL r/m64 (the operand size is 64 bits in
+ * 64-bit mode: F64 rows): the target comes from a register or from memory
+ * read with the RSP before any push (`call [rsp]`), and must be canonical
+ * (else the generic handler raises #GP(0) before anything changes). */
+FAST_INLINE bool ind64_target(struct cpu *c, const struct insn *i, const u64 *nrip, u64 *t)
+{
+	u8 *h;
+
+	if (i->opr[0] == OPR_GPR) {
+		*t = c->gpr[i->opreg[0]];
+	} else {
+		h = mem_fast_host(c, i->seg, insn_ea_at(c, i, *nrip), 8, 0);
+		if (!h)
+			return false;
+		*t = mem_host_load(h, 8);
+	}
+	return canon_fast(c, *t);
+}
+
+FAST_INLINE bool jmpind64_body(struct cpu *c, const struct insn *i, u64 *nrip)
+{
+	u64 t;
+
+	if (!ind64_target(c, i, nrip, &t))
+		GENERIC(c, i);
+	*nrip = t;
+	return true;
+}
+
+FAST_INLINE bool callind64_body(struct cpu *c, const struct insn *i, u64 *nrip)
+{
+	u64 t, sp = c->gpr[RSP] - 8;
+	u8 *h;
+
+	if (c->stack_size != 8 || !ind64_target(c, i, nrip, &t) ||
+	    !(h = mem_fast_host(c, SEG_SS, sp, 8, 1)))
+		GENERIC(c, i);
+	mem_host_store(h, 8, *nrip);
+	c->gpr[RSP] = sp;
 	*nrip = t;
 	return true;
 }
@@ -237,51 +288,64 @@ FAST_INLINE bool pop64_body(struct cpu *c, const struct insn *i, u64 *nrip)
 
 /* ---- the two wrappers of every body ----------------------------------- */
 
-/* Store order matters on the hot path: see block.c's block_exec. */
+/* Store order matters on the hot path: see block_run.c's exec_block_loop. */
 #define HOT __attribute__((optimize("no-tree-slp-vectorize")))
 
-/* Retire the instruction bi and continue with the next one of the block:
- * cpu_step's step 5 (RF needs no clearing: block_exec runs the threaded
- * chain only when RF is clear, and nothing in a block sets it).  bc->exit
- * (an invalidation, MMIO, a TLB flush ...) stops the chain here. */
+/* Continue with the next instruction of the block, whose address is rip
+ * (a tail call: a jump).  Nothing is retired here (exec_fast.h): a fast
+ * body can neither fault nor touch a device, invalidated code or the TLB,
+ * so nothing can have set bc->exit either -- only the generic routines
+ * below retire, and look at bc->exit. */
 FAST_INLINE void thr_next(struct cpu *c, const struct binsn *bi, u64 rip)
 {
-	c->rip = rip;
-	c->stats.insns++;
-	if (c->retired)
-		(*c->retired)++;
-	if (unlikely(c->bc->exit))
-		return;
-	bi[1].run(c, bi + 1); /* a tail call: a jump */
+	bi[1].run(c, bi + 1, rip);
 }
 
-/* The row's generic handler, exactly as the block loop calls it (cpu_step's
- * steps 4 and 5): the fallback of every fast routine. */
-static HOT void thr_row(struct cpu *c, const struct binsn *bi)
+/*
+ * The row's generic handler, exactly as cpu_step calls it (its steps 4 and
+ * 5): the fallback of every fast routine.  Everything before bi is retired
+ * first, so the handler sees the exact instruction count (virtual time)
+ * and a fault leaves it exact; RIP is committed for the handler to see.
+ */
+static HOT void thr_row(struct cpu *c, const struct binsn *bi, u64 rip)
 {
-	u64 rip = c->rip;
-
+	exec_thr_retire(c, bi);
+	c->rip = rip;
 	c->insn_rip = rip;
 	c->next_rip = (rip + bi->i.len) & bi->mask;
 	isa_forms[bi->i.form].handler(c, &bi->i);
-	thr_next(c, bi, c->next_rip);
+	rip = c->next_rip;
+	c->rip = rip;
+	exec_thr_retire(c, bi + 1);
+	/* bc->exit: a device access, invalidated code, a TLB flush. */
+	if (unlikely(c->bc->exit))
+		return;
+	thr_next(c, bi, rip);
 }
 
 /* The same with the form's CPUID feature checked first. */
-static HOT void thr_gated(struct cpu *c, const struct binsn *bi)
+static HOT void thr_gated(struct cpu *c, const struct binsn *bi, u64 rip)
 {
-	u64 rip = c->rip;
-
+	exec_thr_retire(c, bi);
+	c->rip = rip;
 	c->insn_rip = rip;
 	c->next_rip = (rip + bi->i.len) & bi->mask;
 	if (!cpu_has_feature(c, isa_forms[bi->i.form].feature))
 		cpu_raise(c, EXC_UD, 0);
 	isa_forms[bi->i.form].handler(c, &bi->i);
-	thr_next(c, bi, c->next_rip);
+	rip = c->next_rip;
+	c->rip = rip;
+	exec_thr_retire(c, bi + 1);
+	if (unlikely(c->bc->exit))
+		return;
+	thr_next(c, bi, rip);
 }
 
-void exec_thr_stop(struct cpu *c, const struct binsn *bi)
+/* The end of a block that returns to its caller: retire, commit RIP. */
+void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip)
 {
+	exec_thr_retire(c, bi);
+	c->rip = rip;
 }
 
 /*
@@ -300,11 +364,11 @@ void exec_thr_stop(struct cpu *c, const struct binsn *bi)
 		}                                                                                  \
 		c->next_rip = n;                                                                   \
 	}                                                                                          \
-	static HOT void name##_thr(struct cpu *c, const struct binsn *bi)                          \
+	static HOT void name##_thr(struct cpu *c, const struct binsn *bi, u64 rip)                 \
 	{                                                                                          \
-		u64 n = (c->rip + bi->i.len) & bi->mask;                                           \
+		u64 n = (rip + bi->i.len) & bi->mask;                                              \
 		if (unlikely(!name##_body(c, &bi->i, &n))) {                                       \
-			thr_row(c, bi);                                                            \
+			thr_row(c, bi, rip);                                                       \
 			return;                                                                    \
 		}                                                                                  \
 		thr_next(c, bi, n);                                                                \
@@ -322,6 +386,8 @@ WRAP(jcc64)
 WRAP(jmp64)
 WRAP(call64)
 WRAP(ret64)
+WRAP(jmpind64)
+WRAP(callind64)
 WRAP(push64)
 WRAP(pop64)
 
@@ -336,11 +402,11 @@ static const u8 shape_o0[S_COUNT] = {OPR_GPR, OPR_GPR, OPR_GPR, OPR_MEM, OPR_MEM
 static const u8 shape_o1[S_COUNT] = {OPR_GPR, OPR_IMM, OPR_MEM, OPR_GPR, OPR_IMM};
 
 #define SPEC_ONE(name, call, o0, o1, sz)                                                           \
-	static HOT void name(struct cpu *c, const struct binsn *bi)                                \
+	static HOT void name(struct cpu *c, const struct binsn *bi, u64 rip)                       \
 	{                                                                                          \
-		u64 n = (c->rip + bi->i.len) & bi->mask;                                           \
+		u64 n = (rip + bi->i.len) & bi->mask;                                              \
 		if (unlikely(!call(c, &bi->i, &n, o0, o1, sz))) {                                  \
-			thr_row(c, bi);                                                            \
+			thr_row(c, bi, rip);                                                       \
 			return;                                                                    \
 		}                                                                                  \
 		thr_next(c, bi, n);                                                                \
@@ -380,6 +446,53 @@ ALU_SPEC(cmp, F_CMP)
 ALU_SPEC(test, F_TEST)
 SPEC_SIZES(mov, mov_body_k)
 
+/*
+ * Jcc in 64-bit mode, one routine per condition code (the opcode's low
+ * nibble, SDM Vol 1 Appendix B), so that cpu_cond_try() folds to a compare
+ * or two of the lazy record; a record it does not know goes to jcc64_thr,
+ * which asks cpu_cond().
+ */
+#define JCC_CC(cc)                                                                                 \
+	static HOT void jcc64_cc##cc(struct cpu *c, const struct binsn *bi, u64 rip)               \
+	{                                                                                          \
+		u64 n = rip + bi->i.len, t;                                                        \
+		bool taken;                                                                        \
+		if (unlikely(!cpu_cond_try(c, cc, &taken))) {                                      \
+			jcc64_thr(c, bi, rip);                                                     \
+			return;                                                                    \
+		}                                                                                  \
+		if (taken) {                                                                       \
+			t = n + bi->i.imm;                                                         \
+			if (unlikely(!canon_fast(c, t))) {                                         \
+				thr_row(c, bi, rip);                                               \
+				return;                                                            \
+			}                                                                          \
+			n = t;                                                                     \
+		}                                                                                  \
+		thr_next(c, bi, n);                                                                \
+	}
+JCC_CC(0)
+JCC_CC(1)
+JCC_CC(2)
+JCC_CC(3)
+JCC_CC(4)
+JCC_CC(5)
+JCC_CC(6)
+JCC_CC(7)
+JCC_CC(8)
+JCC_CC(9)
+JCC_CC(10)
+JCC_CC(11)
+JCC_CC(12)
+JCC_CC(13)
+JCC_CC(14)
+JCC_CC(15)
+
+static binsn_fn *const jcc_table[16] = {
+    jcc64_cc0, jcc64_cc1, jcc64_cc2,  jcc64_cc3,  jcc64_cc4,  jcc64_cc5,  jcc64_cc6,  jcc64_cc7,
+    jcc64_cc8, jcc64_cc9, jcc64_cc10, jcc64_cc11, jcc64_cc12, jcc64_cc13, jcc64_cc14, jcc64_cc15,
+};
+
 /* [kind - K_ADD][size 1: 0, 4: 1, 8: 2][shape] */
 static binsn_fn *const spec_table[8][3][S_COUNT] = {
     SPEC_ROW(add), SPEC_ROW(or),  SPEC_ROW(and),  SPEC_ROW(sub),
@@ -393,6 +506,12 @@ static bool plain_operands(const struct insn *i)
 {
 	return (i->opr[0] == OPR_GPR || i->opr[0] == OPR_MEM) &&
 	       (i->opr[1] == OPR_GPR || i->opr[1] == OPR_IMM || i->opr[1] == OPR_MEM) && !i->lock;
+}
+
+/* JMP/CALL r/m64: a 64-bit register or memory operand. */
+static bool ind64_ok(const struct insn *i)
+{
+	return (i->opr[0] == OPR_GPR || i->opr[0] == OPR_MEM) && i->opsz[0] == 8 && !i->lock;
 }
 
 /* The fast forms, by the body that runs them. */
@@ -411,6 +530,8 @@ enum fast_kind {
 	K_JMP64,
 	K_CALL64,
 	K_RET64,
+	K_JMPIND64,
+	K_CALLIND64,
 	K_PUSH64,
 	K_POP64,
 	K_COUNT
@@ -421,10 +542,23 @@ static const struct {
 	binsn_fn *thr;
 } fast_table[K_COUNT] = {
 #define K(kind, name) [kind] = {name##_fast, name##_thr}
-    K(K_ADD, add),     K(K_OR, or),	    K(K_AND, and),     K(K_SUB, sub),
-    K(K_XOR, xor),     K(K_CMP, cmp),	    K(K_TEST, test),   K(K_MOV, mov),
-    K(K_LEA, lea),     K(K_JCC64, jcc64),   K(K_JMP64, jmp64), K(K_CALL64, call64),
-    K(K_RET64, ret64), K(K_PUSH64, push64), K(K_POP64, pop64),
+    K(K_ADD, add),
+    K(K_OR, or),
+    K(K_AND, and),
+    K(K_SUB, sub),
+    K(K_XOR, xor),
+    K(K_CMP, cmp),
+    K(K_TEST, test),
+    K(K_MOV, mov),
+    K(K_LEA, lea),
+    K(K_JCC64, jcc64),
+    K(K_JMP64, jmp64),
+    K(K_CALL64, call64),
+    K(K_RET64, ret64),
+    K(K_JMPIND64, jmpind64),
+    K(K_CALLIND64, callind64),
+    K(K_PUSH64, push64),
+    K(K_POP64, pop64),
 #undef K
 };
 
@@ -471,6 +605,8 @@ static enum fast_kind fast_kind_of(const struct insn *i, unsigned code_size)
 	case FORM_JMP_Jz: return b64 ? K_JMP64 : K_NONE;
 	case FORM_CALL_Jz: return b64 ? K_CALL64 : K_NONE;
 	case FORM_RET_near: return b64 ? K_RET64 : K_NONE;
+	case FORM_JMP_Ev: return b64 && ind64_ok(i) ? K_JMPIND64 : K_NONE;
+	case FORM_CALL_Ev: return b64 && ind64_ok(i) ? K_CALLIND64 : K_NONE;
 	case FORM_PUSH_Zv: return b64 && i->osize == 8 && i->opr[0] == OPR_GPR ? K_PUSH64 : K_NONE;
 	case FORM_POP_Zv: return b64 && i->osize == 8 && i->opr[0] == OPR_GPR ? K_POP64 : K_NONE;
 	default: return K_NONE;
@@ -492,6 +628,8 @@ binsn_fn *exec_fast_threaded(const struct insn *i, unsigned code_size, bool gate
 			if (i->opr[0] == shape_o0[sh] && i->opr[1] == shape_o1[sh])
 				return spec_table[k - K_ADD][sz][sh];
 	}
+	if (k == K_JCC64 && !gated)
+		return jcc_table[i->opcode & 0xf];
 	if (k != K_NONE && !gated) /* (no fast form is gated: BASE rows all) */
 		return fast_table[k].thr;
 	return gated ? thr_gated : thr_row;

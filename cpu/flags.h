@@ -67,12 +67,14 @@ bool cpu_cond(struct cpu *c, unsigned cc);
  * cpu_cond() with its two commonest cases inline: after CMP/SUB (LAZY_SUB)
  * the orders come straight from the sources, after TEST/AND/OR/XOR
  * (LAZY_SUB's CF = OF = 0 cousin LAZY_LOGIC) from the result's sign and
- * zero.  O, S and P conditions and every other record go to cpu_cond().
+ * zero.  cpu_cond_try() answers those in *r and returns true; O, S and P
+ * conditions and every other record return false (ask cpu_cond()).  With
+ * cc a constant the compiler folds the whole test to a compare or two.
  */
-static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
+static inline __attribute__((always_inline)) bool cpu_cond_try(const struct cpu *c, unsigned cc,
+							       bool *r)
 {
 	unsigned k = cc & 0xe;
-	bool r;
 
 	if (c->lf.op == LAZY_SUB && k != 0x0 && k != 0x8 && k != 0xa) {
 		u64 a = c->lf.src1, b = c->lf.src2;
@@ -80,30 +82,39 @@ static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
 		s64 sa = (s64)(a << sh), sb = (s64)(b << sh); /* same order as sext */
 
 		switch (k) {
-		case 0x2: r = a < b; break;   /* B: CF */
-		case 0x4: r = a == b; break;  /* Z: ZF */
-		case 0x6: r = a <= b; break;  /* BE: CF | ZF */
-		case 0xc: r = sa < sb; break; /* L: SF != OF */
-		default: r = sa <= sb; break; /* LE: ZF | (SF != OF) */
+		case 0x2: *r = a < b; break;   /* B: CF */
+		case 0x4: *r = a == b; break;  /* Z: ZF */
+		case 0x6: *r = a <= b; break;  /* BE: CF | ZF */
+		case 0xc: *r = sa < sb; break; /* L: SF != OF */
+		default: *r = sa <= sb; break; /* LE: ZF | (SF != OF) */
 		}
-		return r ^ (cc & 1);
+		*r ^= cc & 1;
+		return true;
 	}
 	if (c->lf.op == LAZY_LOGIC && k != 0xa) {
 		u64 res = c->lf.res;
 		bool sf = (res >> (c->lf.size * 8 - 1)) & 1;
 
 		switch (k) {
-		case 0x0: r = false; break;	    /* O: OF = 0 */
-		case 0x2: r = false; break;	    /* B: CF = 0 */
-		case 0x4: r = res == 0; break;	    /* Z */
-		case 0x6: r = res == 0; break;	    /* BE: CF | ZF */
-		case 0x8: r = sf; break;	    /* S */
-		case 0xc: r = sf; break;	    /* L: SF != OF(0) */
-		default: r = sf || res == 0; break; /* LE */
+		case 0x0: *r = false; break;	     /* O: OF = 0 */
+		case 0x2: *r = false; break;	     /* B: CF = 0 */
+		case 0x4: *r = res == 0; break;	     /* Z */
+		case 0x6: *r = res == 0; break;	     /* BE: CF | ZF */
+		case 0x8: *r = sf; break;	     /* S */
+		case 0xc: *r = sf; break;	     /* L: SF != OF(0) */
+		default: *r = sf || res == 0; break; /* LE */
 		}
-		return r ^ (cc & 1);
+		*r ^= cc & 1;
+		return true;
 	}
-	return cpu_cond(c, cc);
+	return false;
+}
+
+static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
+{
+	bool r;
+
+	return cpu_cond_try(c, cc, &r) ? r : cpu_cond(c, cc);
 }
 
 /* The parity flag of the low byte (PF = even number of set bits). */

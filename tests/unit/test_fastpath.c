@@ -197,7 +197,7 @@ static void rnd_flags(struct cpu *c)
  * itself; the outcome's next RIP is then c->rip.
  */
 static binsn_fn *thr_under_test;
-static struct block_cache thr_bc; /* only its exit flag is read */
+static struct block_cache thr_bc; /* its exit flag, counters and chain state */
 
 static void thr_as_handler(struct cpu *c, const struct insn *i)
 {
@@ -211,7 +211,7 @@ static void thr_as_handler(struct cpu *c, const struct insn *i)
 	blk[1].run = exec_thr_stop;
 	c->bc = &thr_bc;
 	thr_bc.exit = 0;
-	blk[0].run(c, &blk[0]);
+	exec_thr_run(c, &blk[0]);
 	c->bc = NULL;
 	c->next_rip = c->rip;
 }
@@ -268,7 +268,15 @@ static void check_bytes(struct fix *f, const u8 *bytes, unsigned len, unsigned r
 		rnd_flags(&c0);
 		for (unsigned k = 0; k < AREA_SIZE; k++)
 			area0[k] = (u8)rnd();
-		/* A return address that is sometimes non-canonical. */
+		/* Branch targets at [rSP] (RET, CALL [rsp]) and [rBX] (JMP/CALL
+		 * [rbx]): canonical half of the time (random bytes almost never
+		 * are), sometimes just past the canonical boundary. */
+		if (rnd() % 2) {
+			u64 good = rnd() & 0x00007fffffffffffULL;
+			memcpy(area0 + (c0.gpr[RSP] - AREA), &good, 8);
+			if (c0.gpr[RBX] >= AREA && c0.gpr[RBX] + 8 <= AREA + AREA_SIZE)
+				memcpy(area0 + (c0.gpr[RBX] - AREA), &good, 8);
+		}
 		if (rnd() % 8 == 0) {
 			u64 bad = 0x0000800000000000ULL;
 			memcpy(area0 + (c0.gpr[RSP] - AREA), &bad, 8);
@@ -373,6 +381,16 @@ static const struct {
     /* CALL, RET, PUSH, POP */
     {5, {0xe8, 0x00, 0x01, 0x00, 0x00}},
     {1, {0xc3}},
+    /* JMP and CALL r/m64 */
+    {2, {0xff, 0xe0}},		   /* jmp rax */
+    {3, {0x41, 0xff, 0xe0}},	   /* jmp r8 */
+    {2, {0xff, 0x23}},		   /* jmp [rbx] */
+    {3, {0xff, 0x24, 0x24}},	   /* jmp [rsp] */
+    {2, {0xff, 0xd0}},		   /* call rax */
+    {2, {0xff, 0xd4}},		   /* call rsp */
+    {2, {0xff, 0x13}},		   /* call [rbx] */
+    {3, {0xff, 0x14, 0x24}},	   /* call [rsp] */
+    {4, {0xff, 0x54, 0x24, 0x08}}, /* call [rsp+8] */
     {1, {0x53}},
     {1, {0x54}},
     {2, {0x41, 0x54}},
