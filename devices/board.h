@@ -54,6 +54,7 @@ enum board_stop {
 	BOARD_STOP_POWEROFF,   /* orderly power-off: exit 0 */
 	BOARD_STOP_RESET,      /* reset request (keyboard controller, port 0x92 ...) */
 	BOARD_STOP_SHUTDOWN,   /* triple fault: the CPU's shutdown state */
+	BOARD_STOP_UNSUPPORTED, /* the VMM refused a guest feature (vmm_refuse): exit 10 */
 };
 
 /* A one-shot virtual-time callback (PIT channel, RTC, LAPIC timer ...). */

@@ -57,8 +57,20 @@ u64 shadow_desc(u64 d, u64 vmm_base)
 
 	/* Truncation: an expand-up segment (code, or data without type bit
 	 * 2 "expand-down") must end below the VMM's area. */
-	if ((D_TYPE(d) & 0xc) == 0x4) /* expand-down data: left alone */
-		return d;
+	if ((D_TYPE(d) & 0xc) == 0x4) {
+		/* Expand-down data (SDM Vol 3 §3.4.5.1): valid offsets are
+		 * limit+1 .. 0xFFFF (B = 0) or 0xFFFFFFFF (B = 1).  The top is
+		 * fixed, so it cannot be truncated: a segment that reaches the
+		 * VMM's area (or wraps past 4 GiB) is shadowed not present --
+		 * the guest's load faults into the VMM, which refuses it
+		 * (vmm_trap.c) -- never handed to the real CPU. */
+		u64 upper = (d & (1ULL << 54)) ? 0xffffffffULL : 0xffffULL;
+		u64 lim = shadow_desc_limit(d);
+
+		if (lim >= upper || base + upper < vmm_base)
+			return d;
+		return d & ~D_P;
+	}
 	top = base + (u64)shadow_desc_limit(d);
 	if (top < vmm_base)
 		return d;
@@ -125,6 +137,7 @@ void vmm_shadow_gdt(struct vmm *m)
 		trace_emit(&m->vm->trace, TRACE_SHADOW, 0, m->v.gdtr.base, 0, m->v.gdtr.limit, 0, 0,
 			   "gdt");
 	}
+	vmm_shadow_ldt(m); /* and the LDT, the same way (vmm_ldt.c) */
 }
 
 /* Load real segment register s for the guest selector gsel: the selector the
@@ -141,7 +154,21 @@ void vmm_load_seg(struct vmm *m, struct cpu *c, enum sreg s, u16 gsel)
 		seg_load_null(c, s, sel);
 		return;
 	}
-	memcpy(&d, m->area + VMM_GDT_OFF + (sel & ~7), 8);
+	d = vmm_shadow_desc_of(m, sel); /* GDT or (TI = 1) LDT shadow */
+	/* Loading a segment sets its accessed bit in memory (SDM Vol 3
+	 * §3.4.5.1): in the guest's descriptor, where hardware would. */
+	if ((d & (1ULL << 44)) && !(d & (1ULL << 40))) {
+		u64 g = 0;
+
+		if (vmm_guest_desc(m, sel, &g) && !(g & (1ULL << 40))) {
+			u8 b = (u8)(g >> 40) | 1;
+			u64 base = (sel & 4) ? m->v.ldt_base : m->v.gdtr.base;
+
+			vmm_write(m, base + (sel & ~7) + 5, &b, 1);
+		}
+		d |= 1ULL << 40;
+		memcpy(m->area + ((sel & 4) ? VMM_LDT_OFF : VMM_GDT_OFF) + (sel & ~7), &d, 8);
+	}
 	if (s == SEG_CS)
 		seg_load_cs(c, sel, d, sel & 3);
 	else

@@ -23,7 +23,9 @@
 #define VMM_SPT_AREA_PT_OFF 0x13000 /* page table mapping this region itself */
 #define VMM_SPT_POOL_OFF    0x14000 /* shadow pages (shadow_pt.h), 4 KiB each */
 #define VMM_SPT_POOL_N	    256	    /* directories and tables of every cached shadow */
-#define VMM_AREA_SIZE	    (VMM_SPT_POOL_OFF + VMM_SPT_POOL_N * 4096)
+#define VMM_LDT_OFF	    (VMM_SPT_POOL_OFF + VMM_SPT_POOL_N * 4096) /* shadow LDT */
+#define VMM_LDT_SIZE	    0x10000 /* 8192 descriptors, the most a selector names */
+#define VMM_AREA_SIZE	    (VMM_LDT_OFF + VMM_LDT_SIZE)
 /* The last GDT slot is the VMM's TSS descriptor. */
 #define VMM_TSS_SEL 0xfff8
 

@@ -401,6 +401,13 @@ void vm_run_until(struct vm *vm, int step_cpu, u64 nsteps, struct vm_stop *st)
 			return stop_with(vm, st, VM_EXIT_SHUTDOWN, 0,
 					 "guest triple-faulted at rip=0x%llx (shutdown)",
 					 (unsigned long long)bsp->rip);
+		case BOARD_STOP_UNSUPPORTED:
+			/* The VMM refused a feature it does not virtualize (vmm.h):
+			 * its one line is the reason, no shutdown happened. */
+			return stop_with(vm, st, VM_EXIT_UNSUPPORTED, 0, "vmm: %s",
+					 vm->vmm && vm->vmm->fatal[0]
+					     ? vm->vmm->fatal
+					     : "unsupported guest feature");
 		}
 
 		/* 4. Host input for the serial port, now and then. */

@@ -35,6 +35,7 @@ enum vm_status {
 	VM_EXIT_SHUTDOWN = 4, /* triple fault (shutdown) or a reset request */
 	VM_EXIT_LIMIT = 6,    /* instruction budget, virtual timeout, or a hang */
 	VM_EXIT_INTERNAL = 8, /* a vmlab bug caught at run time */
+	VM_EXIT_UNSUPPORTED = 10, /* the guest needs what vmlab cannot virtualize (--virt=trap) */
 };
 
 /* The RAM layout of a PC: conventional memory below 640 KiB, the legacy

@@ -46,9 +46,40 @@
  * 32-bit code segment (the very next instruction) already runs at ring 1.
  * The other segment registers keep their real-mode caches until the guest
  * reloads them, as on hardware.  A multiboot --kernel starts in protected
- * mode and is taken over at once.  Clearing CR0.PE again, PAE paging and
- * long mode (EFER.LME) are refused with a one-line message (vmm_fail):
- * the VMM virtualizes 32-bit protected mode only.  One vCPU (--smp 1).
+ * mode and is taken over at once.
+ *
+ * The privilege floor (vmm_msr.c): MSRs that name privileged code are
+ * virtual.  The real IA32_SYSENTER_CS stays 0, so SYSENTER faults at any
+ * ring and is emulated into the guest's handler at ring 1, and SYSEXIT
+ * (#GP at CPL 1) back to ring 3; STAR/LSTAR/CSTAR/FMASK/KERNEL_GS_BASE are
+ * kept virtual too; FS/GS_BASE writes are re-truncated below the VMM's
+ * area, and so are expand-down segments (shadow.c: hidden if they reach
+ * it).  The guest's LDT is shadowed like its GDT (vmm_ldt.c).
+ *
+ * REFUSALS (vmm_refuse): one line "vmlab: vmm: ..." and exit status 10
+ * (VM_EXIT_UNSUPPORTED, README), never a fake triple fault: clearing
+ * CR0.PE again, PAE paging, long mode (EFER.LME), guest ring 1/2 (ring
+ * compression has no room: the guest kernel IS real ring 1), far
+ * transfers through call gates or TSSs, expand-down segments reaching the
+ * VMM's area, virtual-8086 mode (an emulated IRET with EFLAGS.VM), and
+ * a pg-strict trap the VMM cannot emulate.  Guest ring 3 gets its virtual
+ * IOPL and its TSS's I/O permission bitmap (vmm_iopl_allowed).
+ * tests/suites/trap-equiv.sh lists each guest that stops at one.
+ *
+ * ONE vCPU (--smp 1; SMP is refused at vmm_create, status 2).  What SMP
+ * would take, and why it is not there yet: struct vmm holds ONE struct
+ * vcpu and ONE reserved area (shadow GDT, TSS with its busy descriptor,
+ * IDT, shadow LDT), all of which must become per-CPU (each real CPU needs
+ * its own TSS and LDT shadow, GDTs may be shared); the shadow page-table
+ * cache (shadow_pt.c) tracks one current CR3 and zaps entries on a traced
+ * write without telling other vCPUs (a cross-vCPU shootdown is needed);
+ * the CPU hooks reach the VMM through vm->vmm, not per CPU; and an AP
+ * starts through INIT/SIPI in REAL mode (cpu.wait_for_sipi, vm.c), so the
+ * real-mode phase and the CR0.PE take-over (activate) must run per CPU,
+ * with the guest's APIC ICR writes (MMIO, not trapping) left to the
+ * device model.  Output equivalence with --virt=none also needs the same
+ * round-robin slice order, which emulated instructions now respect
+ * (they retire in vm->retired).
  */
 #ifndef VMLAB_HYPERVISOR_VMM_H
 #define VMLAB_HYPERVISOR_VMM_H
@@ -90,6 +121,10 @@ struct vcpu {
 	u16 ldtr, tr; /* selectors the guest loaded (LLDT/LTR) */
 	u32 tss_base; /* the guest TSS (ring-0 stack for reflection) */
 	u32 tss_limit;
+	u32 ldt_base, ldt_limit; /* the virtual LDTR's hidden part (vmm_ldt.c) */
+	/* The MSRs that name privileged code (vmm_msr.c): virtual only. */
+	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 	bool halted; /* guest HLT: waiting for a virtual interrupt */
 };
 
@@ -131,6 +166,7 @@ struct vmm {
 	struct spt *spt;	   /* shadow page-table cache (shadow_pt.h), or NULL */
 	struct vmm_stats stats;
 	char fatal[160]; /* why the VMM stopped the VM, or "" */
+	bool refused;	 /* ... a refusal (vmm_refuse), not a guest shutdown */
 };
 
 /* Create the VMM for vm's CPU 0 (after the boot path loaded the kernel):
@@ -152,6 +188,9 @@ void vmm_print_stats(const struct vmm *m, FILE *out);
  * against the vcpu; returns false when the VMM cannot (it is then reflected
  * as #GP(0) to the guest). */
 bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i);
+/* Guest ring 3 may run this IOPL-sensitive instruction (virtual IOPL, the
+ * guest TSS's I/O bitmap): emulate instead of reflecting #GP. */
+bool vmm_iopl_allowed(struct vmm *m, struct cpu *c, const struct insn *i);
 /* Reflect an event through the guest's virtual IDT (32-bit gates):
  * frame on the guest's stack, ring switch through the guest TSS, virtual
  * IF.  `ret` is the EIP to push. */
@@ -159,6 +198,12 @@ void vmm_reflect(struct vmm *m, struct cpu *c, int vector, bool has_error, u32 e
 		 bool soft);
 /* Rebuild the shadow GDT from the guest's GDT (shadow.c). */
 void vmm_shadow_gdt(struct vmm *m);
+/* The shadow LDT (vmm_ldt.c): rebuild it, emulate LLDT, the guest's own
+ * descriptor for a GDT or LDT selector, the shadow one the CPU uses. */
+void vmm_shadow_ldt(struct vmm *m);
+void vmm_lldt(struct vmm *m, struct cpu *c, u16 sel);
+bool vmm_guest_desc(struct vmm *m, u16 sel, u64 *d);
+u64 vmm_shadow_desc_of(const struct vmm *m, u16 sel);
 /* Load real segment register s from the guest selector gsel (virtual RPL),
  * compressing ring 0 to 1. */
 void vmm_load_seg(struct vmm *m, struct cpu *c, enum sreg s, u16 gsel);
@@ -185,8 +230,19 @@ void vmm_spt_set_cr3(struct vmm *m, struct cpu *c);
 bool vmm_spt_write_traced(struct vmm *m, u64 pa, const void *buf, unsigned len);
 void vmm_spt_free(struct vmm *m);
 void vmm_spt_print_stats(const struct vmm *m, FILE *out);
-/* The VMM cannot go on: stop the VM with a message. */
+/* The guest made the virtual CPU shut down (an unusable IDT): stop the
+ * VM with a message, as a triple fault (status 4). */
 void vmm_fail(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
+/* The guest needs a feature the VMM does not virtualize: stop the VM with
+ * this one line as the reason, status 10 (VM_EXIT_UNSUPPORTED, vm.c). */
+void vmm_refuse(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
+
+/* Model-specific registers and fast system calls (vmm_msr.c). */
+void vmm_msr_takeover(struct vmm *m, struct cpu *c);
+bool vmm_rdmsr(struct vmm *m, struct cpu *c, u32 idx, u64 *val);
+bool vmm_wrmsr(struct vmm *m, struct cpu *c, u32 idx, u64 val);
+void vmm_sysenter(struct vmm *m, struct cpu *c);
+void vmm_sysexit(struct vmm *m, struct cpu *c);
 /* Refresh the real EFLAGS from the virtual ones after an emulation. */
 u32 vmm_guest_eflags(struct vmm *m, struct cpu *c);
 

@@ -42,12 +42,10 @@ static bool guest_desc(struct vmm *m, u16 sel, u64 *d)
  * (0 -> 1).  The shadow differs from the guest's descriptor only by DPL
  * 0 -> 1, so "RPL = CPL = DPL" and "max(CPL, RPL) <= DPL" come out as they
  * would at ring 0, with the same error codes (the selector without RPL).
- * Selectors with TI = 1 (the LDT) fault: the VMM does not shadow LDTs.
+ * Selectors with TI = 1 use the shadow LDT (vmm_ldt.c) the same way.
  */
 static void load_sreg(struct vmm *m, struct cpu *c, enum sreg s, u16 sel)
 {
-	if (sel & 4)
-		cpu_raise(c, EXC_GP, sel & ~3);
 	if ((sel & ~3) && (sel & 3) == 0)
 		sel |= 1;
 	cpu_load_seg(c, s, sel);
@@ -99,6 +97,16 @@ static bool emul_iret(struct vmm *m, struct cpu *c)
 {
 	u32 eip = pop32(m, c), cs = pop32(m, c) & 0xffff, fl = pop32(m, c);
 
+	if ((fl & FL_VM) && m->v.cpl == 0) {
+		/* SDM Vol 2 IRET "RETURN-TO-VIRTUAL-8086-MODE": not modelled
+		 * under the VMM (real-mode segments at ring 3, VME/IOPL). */
+		vmm_refuse(
+		    m,
+		    "guest enters virtual-8086 mode (IRET with EFLAGS.VM at eip=0x%llx): not "
+		    "virtualized",
+		    (unsigned long long)c->rip);
+		return true;
+	}
 	if ((cs & 3) == 3) {
 		u32 esp = pop32(m, c), ss = pop32(m, c) & 0xffff;
 
@@ -107,6 +115,14 @@ static bool emul_iret(struct vmm *m, struct cpu *c)
 		vmm_load_seg(m, c, SEG_CS, (u16)cs);
 		vmm_load_seg(m, c, SEG_SS, (u16)ss);
 		c->gpr[RSP] = esp;
+	} else if (cs & 3) {
+		/* Ring compression has no room for them: guest ring 1 would
+		 * share real ring 1 with the guest kernel (vmm.h). */
+		vmm_refuse(m,
+			   "guest enters ring %u (IRET to cs=0x%x at eip=0x%llx): ring compression "
+			   "keeps guest rings 0 and 3 only",
+			   cs & 3, cs, (unsigned long long)c->rip);
+		return true;
 	} else {
 		set_guest_eflags(m, c, fl, true);
 		vmm_load_seg(m, c, SEG_CS, (u16)cs);
@@ -138,6 +154,41 @@ static unsigned io_size(const struct insn *i)
 	return (i->opcode & 1) ? i->osize : 1;
 }
 
+/*
+ * May guest ring 3 run this IOPL-sensitive instruction (it trapped because
+ * the REAL IOPL is 0)?  With the virtual IOPL and the guest TSS's I/O
+ * permission bitmap (SDM Vol 1 §19.5.2; Vol 3 §7.2.1: the 16-bit map base
+ * at offset 0x66, both bytes covering port..port+size-1 inside the TSS
+ * limit, every bit 0).  CLI/STI need CPL <= IOPL (no VME/PVI here).
+ */
+bool vmm_iopl_allowed(struct vmm *m, struct cpu *c, const struct insn *i)
+{
+	u16 port, base = 0, bits = 0;
+	unsigned n;
+
+	if (m->v.iopl >= m->v.cpl)
+		return true;
+	switch (i->form) {
+	case FORM_IN_ALIb:
+	case FORM_IN_eAXIb:
+	case FORM_IN_ALDX:
+	case FORM_IN_eAXDX:
+	case FORM_OUT_IbAL:
+	case FORM_OUT_IbeAX:
+	case FORM_OUT_DXAL:
+	case FORM_OUT_DXeAX: break;
+	default: return false; /* CLI/STI, INS/OUTS: #GP is the guest's */
+	}
+	port = (i->opcode & 8) ? (u16)c->gpr[RDX] : (u8)i->imm;
+	n = io_size(i);
+	if (!m->v.tr || m->v.tss_limit < 0x67 || !vmm_read(m, m->v.tss_base + 0x66, &base, 2))
+		return false;
+	if ((u32)base + port / 8 + 1 > m->v.tss_limit ||
+	    !vmm_read(m, m->v.tss_base + base + port / 8, &bits, 2))
+		return false;
+	return !((bits >> (port & 7)) & ((1u << n) - 1));
+}
+
 /* Control registers: the guest's CR0/2/3/4 are virtual. */
 static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 {
@@ -146,17 +197,17 @@ static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 		u64 old = m->v.cr0;
 
 		if (!(v & CR0_PE)) {
-			vmm_fail(m,
-				 "guest clears CR0.PE at eip=0x%llx: the VMM virtualizes "
-				 "protected mode only (no return to real mode)",
-				 (unsigned long long)c->rip);
+			vmm_refuse(m,
+				   "guest clears CR0.PE at eip=0x%llx: the VMM virtualizes "
+				   "protected mode only (no return to real mode)",
+				   (unsigned long long)c->rip);
 			return true;
 		}
 		if ((v & CR0_PG) && (m->v.cr4 & CR4_PAE)) {
-			vmm_fail(m,
-				 "guest enabled PAE paging at eip=0x%llx: shadow paging "
-				 "handles 32-bit non-PAE tables only",
-				 (unsigned long long)c->rip);
+			vmm_refuse(m,
+				   "guest enabled PAE paging at eip=0x%llx: shadow paging "
+				   "handles 32-bit non-PAE tables only",
+				   (unsigned long long)c->rip);
 			return true;
 		}
 		m->v.cr0 = v | CR0_ET;
@@ -184,6 +235,54 @@ static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The checks of a direct far JMP/CALL (SDM Vol 2 JMP, CALL: protected
+ * mode, "far pointer") against the guest's own descriptor, and the same-
+ * privilege transfer.  A call gate whose DPL is below CPL or RPL is
+ * #GP(gate), one not present #NP(gate); following a gate or a task switch
+ * is not virtualized (refused).  false: not emulated.
+ */
+static bool far_direct(struct vmm *m, struct cpu *c, const struct insn *i)
+{
+	u16 sel = (u16)i->imm2;
+	unsigned cpl = m->v.cpl, rpl = sel & 3, type, dpl;
+	u64 d = 0;
+
+	if (!(sel & ~3))
+		cpu_raise(c, EXC_GP, 0);
+	if (!vmm_guest_desc(m, sel, &d))
+		cpu_raise(c, EXC_GP, sel & ~3);
+	type = (d >> 40) & 0xf;
+	dpl = (d >> 45) & 3;
+	if (!(d & (1ULL << 44))) {
+		if (type != 4 && type != 0xc && type != 5 && type != 1 && type != 9)
+			cpu_raise(c, EXC_GP, sel & ~3);
+		if (dpl < cpl || dpl < rpl)
+			cpu_raise(c, EXC_GP, sel & ~3);
+		if (!(d & (1ULL << 47)))
+			cpu_raise(c, EXC_NP, sel & ~3);
+		vmm_refuse(
+		    m,
+		    "guest far %s through a gate or TSS (0x%x at eip=0x%llx): call gates and "
+		    "task switches are not virtualized",
+		    i->form == FORM_CALLF_Ap ? "call" : "jump", sel, (unsigned long long)c->rip);
+		return true;
+	}
+	if (!(type & 8))
+		cpu_raise(c, EXC_GP, sel & ~3); /* a data segment */
+	if ((type & 4) ? dpl > cpl : (rpl > cpl || dpl != cpl))
+		cpu_raise(c, EXC_GP, sel & ~3);
+	if (!(d & (1ULL << 47)))
+		cpu_raise(c, EXC_NP, sel & ~3);
+	if (i->form == FORM_CALLF_Ap) {
+		cpu_push(c, i->osize, guest_sel(c->seg[SEG_CS].sel));
+		cpu_push(c, i->osize, (u32)c->next_rip);
+	}
+	vmm_load_seg(m, c, SEG_CS, (u16)((sel & ~3) | cpl));
+	c->next_rip = i->osize == 2 ? (u16)i->imm : (u32)i->imm;
+	return true;
 }
 
 bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
@@ -214,22 +313,9 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 	case FORM_SGDT_Ms: write_dtr(c, i, &v->gdtr); break;
 	case FORM_SIDT_Ms: write_dtr(c, i, &v->idtr); break;
 	case FORM_LLDT_Ew:
-		/* SDM Vol 2 LLDT: null is allowed (no LDT); otherwise a GDT
-		 * selector of a present LDT descriptor (type 2). */
-		sel = (u16)opnd_read(c, i, 0);
-		if (!(sel & ~3)) {
-			v->ldtr = sel;
-			break;
-		}
-		if (!guest_desc(m, sel, &d) || (d & (1ULL << 44)) || ((d >> 40) & 0xf) != 2)
-			cpu_raise(c, EXC_GP, sel & ~3);
-		if (!(d & (1ULL << 47)))
-			cpu_raise(c, EXC_NP, sel & ~3);
-		vmm_fail(m,
-			 "guest loads an LDT (LLDT 0x%x at eip=0x%llx): the VMM does not "
-			 "shadow local descriptor tables",
-			 sel, (unsigned long long)c->rip);
-		return true;
+		/* The shadow LDT (vmm_ldt.c). */
+		vmm_lldt(m, c, (u16)opnd_read(c, i, 0));
+		break;
 	case FORM_LTR_Ew:
 		/* SDM Vol 2 LTR: an available 32/16-bit TSS in the GDT (type 9
 		 * or 1), present; the descriptor becomes busy in memory. */
@@ -281,28 +367,25 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		break;
 	case FORM_WBINVD: break; /* no caches */
 	case FORM_RDMSR: {
+		/* The virtual MSRs (vmm_msr.c): never the guest's values in the
+		 * real SYSENTER_CS and friends. */
 		u64 val;
 
-		if (!cpu_msr_read(c, (u32)c->gpr[RCX], &val))
+		if (!vmm_rdmsr(m, c, (u32)c->gpr[RCX], &val))
 			return false;
 		c->gpr[RAX] = (u32)val;
 		c->gpr[RDX] = (u32)(val >> 32);
 		break;
 	}
 	case FORM_WRMSR:
-		/* Long mode is where this VMM stops (vmm.h): IA32_EFER.LME
-		 * would let CR0.PG enter IA-32e mode, whose 64-bit code has no
-		 * ring 1 to compress to (segment limits are ignored there). */
-		if ((u32)c->gpr[RCX] == MSR_EFER && (c->gpr[RAX] & EFER_LME)) {
-			vmm_fail(m,
-				 "guest sets EFER.LME (long mode) at eip=0x%llx: the VMM "
-				 "runs 32-bit protected-mode guests only",
-				 (unsigned long long)c->rip);
-			return true;
-		}
-		if (!cpu_msr_write(c, (u32)c->gpr[RCX], (u32)c->gpr[RAX] | (c->gpr[RDX] << 32)))
+		if (!vmm_wrmsr(m, c, (u32)c->gpr[RCX], (u32)c->gpr[RAX] | (c->gpr[RDX] << 32)))
 			return false;
 		break;
+	case FORM_SYSEXIT:
+		if (i->osize == 8)
+			return false;
+		vmm_sysexit(m, c);
+		return true;
 
 	/* ---- port I/O, to the device models ---- */
 	case FORM_IN_ALIb:
@@ -393,7 +476,7 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		u16 s16 = (u16)opnd_read(c, i, lx ? 1 : 0);
 		u64 f = cpu_rflags(c) & ~(u64)FL_ZF;
 		unsigned type, dpl, rpl = s16 & 3, cpl = v->cpl;
-		bool ok = guest_desc(m, s16, &d), code, conf;
+		bool ok = vmm_guest_desc(m, s16, &d), code, conf;
 
 		type = (d >> 40) & 0xf;
 		dpl = (d >> 45) & 3;
@@ -427,8 +510,12 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		break;
 	}
 	case FORM_JMPF_Ap:
-		vmm_load_seg(m, c, SEG_CS, (u16)i->imm2);
-		c->next_rip = (u32)i->imm;
+	case FORM_CALLF_Ap:
+		/* Far JMP/CALL ptr16:32 (pg-strict), SDM Vol 2 JMP/CALL "far
+		 * pointer" in protected mode: only transfers within the current
+		 * privilege level; gates are checked, not followed. */
+		if (!far_direct(m, c, i))
+			return false;
 		break;
 	case FORM_RETF: {
 		u32 eip = pop32(m, c), cs = pop32(m, c) & 0xffff;

@@ -217,7 +217,7 @@ static bool fill(struct vmm *m, struct cpu *c, u32 lin, bool write, bool user, u
 	if (write && !w) {
 		/* Allowed only through CR0.WP = 0 (a supervisor write to a
 		 * read-only page): the shadow cannot express it for ring 1. */
-		vmm_fail(m, "guest writes 0x%x relying on CR0.WP = 0: not supported", lin);
+		vmm_refuse(m, "guest writes 0x%x relying on CR0.WP = 0: not supported", lin);
 		return true;
 	}
 	/* The guest PT this shadow PT is built from (none: a 4 MiB page). */

@@ -107,6 +107,22 @@ void vmm_fail(struct vmm *m, const char *fmt, ...)
 	m->vm->board.stop = BOARD_STOP_SHUTDOWN;
 }
 
+/* A feature the VMM does not virtualize: not the guest's fault, not a
+ * shutdown.  The run loop (vm.c) stops with status 10 and prints the one
+ * line "vmlab: vmm: <why>". */
+void vmm_refuse(struct vmm *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->fatal[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(m->fatal, sizeof(m->fatal), fmt, ap);
+	va_end(ap);
+	m->refused = true;
+	m->vm->board.stop = BOARD_STOP_UNSUPPORTED;
+}
+
 /* The EFLAGS the guest should see: the real ones with the virtual IF and
  * IOPL (the real IF is always 1 and IOPL 0 while the guest runs). */
 u32 vmm_guest_eflags(struct vmm *m, struct cpu *c)
@@ -116,113 +132,10 @@ u32 vmm_guest_eflags(struct vmm *m, struct cpu *c)
 	return f | (m->v.vif ? FL_IF : 0) | ((u32)m->v.iopl << 12);
 }
 
-/* ---- reflection through the guest's virtual IDT ---------------------------- */
-
-/* Push a dword on the guest stack at ss_base + *esp. */
-static bool push32(struct vmm *m, u64 ss_base, u32 *esp, u32 v)
-{
-	*esp -= 4;
-	return vmm_write(m, (ss_base + *esp) & 0xffffffff, &v, 4);
-}
-
 /* The guest's view of a real selector: RPL 1 was the guest's RPL 0. */
 static u16 guest_sel(const struct vmm *m, u16 sel)
 {
 	return (sel & 3) == 1 ? sel & ~3 : sel;
-}
-
-/*
- * The guest's IDT cannot deliver vector vec (SDM Vol 3 §6.12.1, §6.15):
- * beyond the limit or the wrong type is #GP, not present #NP, with the
- * error code vec*8 + 2 (IDT) + EXT (1 unless INT n).  A failure while
- * delivering a contributory exception or #PF becomes #DF (Table 6-5), and
- * one while delivering #DF shuts the machine down.
- */
-static void bad_gate(struct vmm *m, struct cpu *c, int vec, int fault, bool soft)
-{
-	bool contributory = !soft && (vec == EXC_DE || (vec >= EXC_TS && vec <= EXC_PF));
-
-	if (vec == EXC_DF) {
-		vmm_fail(m, "guest cannot take #DF (virtual IDT unusable): shutdown");
-		return;
-	}
-	if (contributory) {
-		vmm_reflect(m, c, EXC_DF, true, 0, (u32)c->rip, false);
-		return;
-	}
-	vmm_reflect(m, c, fault, true, (u32)vec * 8 + 2 + (soft ? 0 : 1), (u32)c->rip, false);
-}
-
-void vmm_reflect(struct vmm *m, struct cpu *c, int vec, bool has_error, u32 error, u32 ret,
-		 bool soft)
-{
-	struct vcpu *v = &m->v;
-	u64 lo = 0, cd = 0;
-	struct gate g;
-	u32 esp, eflags = vmm_guest_eflags(m, c);
-	u64 ss_base;
-	u16 old_cs = guest_sel(m, c->seg[SEG_CS].sel), old_ss = guest_sel(m, c->seg[SEG_SS].sel);
-	u32 old_esp = (u32)c->gpr[RSP];
-	unsigned target_dpl;
-
-	/* The gate (SDM Vol 3 §6.11): within the IDT limit, present, an
-	 * interrupt or trap gate; INT n also needs CPL <= gate DPL. */
-	if ((u32)vec * 8 + 7 > v->idtr.limit || !vmm_read(m, v->idtr.base + vec * 8, &lo, 8))
-		return bad_gate(m, c, vec, EXC_GP, soft);
-	desc_to_gate(lo, 0, false, &g);
-	if (g.type != 0xe && g.type != 0xf)
-		return bad_gate(m, c, vec, EXC_GP, soft); /* (task gates: not here) */
-	if (!g.present)
-		return bad_gate(m, c, vec, EXC_NP, soft);
-	if (soft && g.dpl < v->cpl) {
-		/* #GP(vector*8+2): the IDT bit set (SDM Vol 3 §6.13). */
-		return vmm_reflect(m, c, EXC_GP, true, (u32)vec * 8 + 2, (u32)c->rip, false);
-	}
-	if (!(g.sel & ~3) || (u32)(g.sel | 7) > v->gdtr.limit ||
-	    !vmm_read(m, v->gdtr.base + (g.sel & ~7), &cd, 8))
-		goto bad;
-	target_dpl = (cd >> 45) & 3;
-
-	/* Inner-privilege transfer: the stack from the guest's TSS (ss0:esp0). */
-	if (target_dpl < v->cpl) {
-		u32 esp0 = 0;
-		u16 ss0 = 0;
-
-		if (!vmm_read(m, v->tss_base + 4, &esp0, 4) ||
-		    !vmm_read(m, v->tss_base + 8, &ss0, 2))
-			goto bad;
-		v->cpl = 0;
-		vmm_load_seg(m, c, SEG_SS, ss0);
-		esp = esp0;
-		ss_base = c->seg[SEG_SS].base;
-		if (!push32(m, ss_base, &esp, old_ss) || !push32(m, ss_base, &esp, old_esp))
-			goto bad;
-	} else {
-		esp = old_esp;
-		ss_base = c->seg[SEG_SS].base;
-	}
-	if (!push32(m, ss_base, &esp, eflags) || !push32(m, ss_base, &esp, old_cs) ||
-	    !push32(m, ss_base, &esp, ret) || (has_error && !push32(m, ss_base, &esp, error)))
-		goto bad;
-	c->gpr[RSP] = esp;
-
-	/* Enter the handler at virtual CPL 0 (real ring 1). */
-	v->cpl = 0;
-	vmm_load_seg(m, c, SEG_CS, g.sel);
-	c->rip = c->next_rip = g.offset;
-	if (g.type == 0xe)
-		v->vif = false; /* interrupt gate: IF = 0 (virtually) */
-	cpu_set_rflags(c, cpu_rflags(c) & ~(u64)(FL_TF | FL_NT | FL_RF | FL_VM));
-	v->halted = false;
-	c->halted = false;
-	m->stats.reflect[vec]++;
-	m->stats.reflect_total++;
-	trace_emit(&m->vm->trace, TRACE_REFLECT, c->index, ret, (u64)vec, error, 0, 0, NULL);
-	return;
-bad:
-	/* A real CPU would try #DF, then shut down; a guest whose IDT is
-	 * this broken gets the shutdown directly. */
-	vmm_fail(m, "guest cannot take vector %d (virtual IDT/TSS/stack unusable): shutdown", vec);
 }
 
 /* ---- the hooks: trap entry, interrupts, holes ------------------------------- */
@@ -263,6 +176,7 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 	struct insn i;
 	volatile int fvec = vec;
 	volatile u32 ferr = err;
+	bool fetched;
 
 	sync_cpl(m, c);
 	vmm_shadow_gdt(m);
@@ -278,7 +192,22 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 	/* #GP(0) is what a privileged instruction gives at CPL 1; #GP(sel)
 	 * at virtual CPL 0 may be ring compression's own doing (MOV SS with
 	 * RPL 0): both go to the emulator, which knows the difference. */
-	if (vec == EXC_GP && (err == 0 || m->v.cpl == 0) && fetch(m, c, &i)) {
+	fetched = vec == EXC_GP && (err == 0 || m->v.cpl == 0) && fetch(m, c, &i);
+	if (fetched && err == 0 && i.form == FORM_SYSENTER) {
+		/* SYSENTER faults at any ring: the real IA32_SYSENTER_CS is 0
+		 * (vmm_msr.c); enter the guest's handler at ring 1. */
+		c->next_rip = c->rip + i.len;
+		vmm_sysenter(m, c);
+		c->stats.insns++;
+		if (c->retired)
+			(*c->retired)++;
+		m->stats.traps[VMM_TRAP_PRIV]++;
+		m->stats.by_form[i.form]++;
+		trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->insn_rip, VMM_TRAP_PRIV,
+			   isa_forms[i.form].pg, i.form, 0, isa_forms[i.form].name);
+		goto out;
+	}
+	if (fetched) {
 		const struct isa_form *f = &isa_forms[i.form];
 		bool strict = m->pg_strict && f->pg >= PG_CTL;
 		enum vmm_trap why =
@@ -289,7 +218,8 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 
 		/* Privileged instructions are emulated for the virtual kernel
 		 * only; sensitive ones (pg-strict) at any level. */
-		if ((m->v.cpl == 0 || strict) && f->pg != PG_INNOCUOUS) {
+		if (((m->v.cpl == 0 || strict) && f->pg != PG_INNOCUOUS) ||
+		    (f->pg == PG_PRIV_IOPL && vmm_iopl_allowed(m, c, &i))) {
 			c->next_rip = c->rip + i.len;
 			if (vmm_emulate(m, c, &i)) {
 				/* The emulated instruction retired: virtual time
@@ -301,6 +231,16 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 				m->stats.by_form[i.form]++;
 				trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->insn_rip, why,
 					   f->pg, i.form, 0, f->name);
+				goto out;
+			}
+			if (strict && f->pg >= PG_CTL) {
+				/* Only pg-strict made it trap: the #GP(0) is not the
+				 * guest's, reflecting it would be a lie. */
+				vmm_refuse(
+				    m,
+				    "pg-strict: cannot emulate %s at eip=0x%llx (virtual CPL "
+				    "%u)",
+				    f->name, (unsigned long long)c->rip, m->v.cpl);
 				goto out;
 			}
 		}
@@ -315,6 +255,22 @@ reflect:
 		if (vmm_spt_fault(m, c, &e))
 			goto out;
 		ferr = e;
+	}
+	/* #NP/#SS(sel) for a descriptor present in the guest's table: the
+	 * shadow hid it (an expand-down segment reaching the VMM's area,
+	 * shadow.c): refused, not the guest's fault. */
+	if ((fvec == EXC_NP || fvec == EXC_SS) && (ferr & ~3u)) {
+		u64 gd = 0;
+
+		if (vmm_guest_desc(m, (u16)ferr, &gd) && (gd & (1ULL << 47)) &&
+		    (gd & (1ULL << 44)) && !(vmm_shadow_desc_of(m, (u16)ferr) & (1ULL << 47))) {
+			vmm_refuse(m,
+				   "guest loads segment 0x%x at eip=0x%llx: an expand-down segment "
+				   "reaching the VMM's area (0x%llx+) cannot be truncated",
+				   (unsigned)ferr & 0xfffc, (unsigned long long)c->rip,
+				   (unsigned long long)VMM_AREA_BASE);
+			goto out;
+		}
 	}
 	m->stats.traps[VMM_TRAP_FAULT]++;
 	trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_FAULT, 0, (u64)fvec, ferr,
@@ -362,17 +318,21 @@ static int hook_intr_ack(void *opaque, struct cpu *c)
 static void reflect_int_n(struct vmm *m, struct cpu *c, const struct insn *i)
 {
 	const struct isa_form *f = &isa_forms[i->form];
-	int vec = i->form == FORM_INT_Ib ? (int)(u8)i->imm : i->form == FORM_INT3 ? EXC_BP : EXC_OF;
+	int vec = i->form == FORM_INT_Ib ? (int)(u8)i->imm
+		  : i->form == FORM_INT3 ? EXC_BP
+		  : i->form == FORM_INT1 ? EXC_DB
+					 : EXC_OF;
 
 	vmm_shadow_gdt(m);
 	m->stats.traps[VMM_TRAP_INTN]++;
 	trace_emit(&m->vm->trace, TRACE_TRAP, c->index, c->rip, VMM_TRAP_INTN, f->pg, (u64)vec, 0,
 		   f->name);
-	vmm_reflect(m, c, vec, false, 0, (u32)c->next_rip, true);
+	/* INT1 (ICEBP) is delivered like a debug exception: no DPL check. */
+	vmm_reflect(m, c, vec, false, 0, (u32)c->next_rip, i->form != FORM_INT1);
 }
 
 /*
- * INT3 and INTO are PG_INNOCUOUS forms (cpu/isa.def), so hooks.sensitive
+ * INT3, INTO and INT1 are PG_INNOCUOUS forms (cpu/isa.def), so hooks.sensitive
  * never sees them; their handlers call hooks.intercept before delivery.
  * Without this the real CPU would check the VMM's DPL-0 gate against CPL 1
  * and deliver #GP through the VMM's IDT -- the VMM's own interrupt
@@ -408,7 +368,7 @@ static bool hook_intercept(void *opaque, struct cpu *c, const struct insn *i)
 
 	if (!m->active)
 		return real_mode_intercept(m, c, i);
-	if (i->form != FORM_INT3 && i->form != FORM_INTO)
+	if (i->form != FORM_INT3 && i->form != FORM_INTO && i->form != FORM_INT1)
 		return false;
 	sync_cpl(((struct vm *)opaque)->vmm, c);
 	reflect_int_n(((struct vm *)opaque)->vmm, c, i);
@@ -443,10 +403,17 @@ static bool hook_sensitive(void *opaque, struct cpu *c, const struct insn *i)
 		break;
 	case FORM_IRET: {
 		/* Native IRET at real CPL 1 ignores the IF/IOPL it pops: the
-		 * guest keeps its virtual ones instead of the frame's. */
-		u32 img = 0;
+		 * guest keeps its virtual ones instead of the frame's.  But an
+		 * IRET to an RPL-0 frame (the guest kernel's own, uncompressed)
+		 * is #GP at CPL 1 (SDM Vol 2 IRET: return CS RPL < CPL): it
+		 * will trap and be emulated -- counted there, not here. */
+		u32 img = 0, cs = 0;
+		u64 sp = c->seg[SEG_SS].base + (u32)c->gpr[RSP];
 
-		vmm_read(m, (c->seg[SEG_SS].base + (u32)c->gpr[RSP] + 8) & 0xffffffff, &img, 4);
+		if (i->osize == 4 && vmm_read(m, (sp + 4) & 0xffffffff, &cs, 4) && (cs & 0xfffc) &&
+		    (cs & 3) < c->cpl)
+			return false;
+		vmm_read(m, (sp + 8) & 0xffffffff, &img, 4);
 		saw = vmm_guest_eflags(m, c) & (FL_IF | FL_IOPL);
 		should = img & (FL_IF | FL_IOPL);
 		break;
@@ -522,6 +489,9 @@ static void activate(struct vmm *m, struct cpu *c)
 	}
 	cpu_set_rflags(c, (cpu_rflags(c) & ~(u64)FL_IOPL) | FL_IF);
 	cpu_update_mode(c);
+	/* The MSRs that name a privileged code segment become virtual; the
+	 * real ones make SYSENTER fault (vmm_msr.c). */
+	vmm_msr_takeover(m, c);
 
 	/* 3. The hooks: the VMM's trap gate, the virtual INTR line, holes. */
 	c->hooks.exception = vmm_entry;
@@ -586,22 +556,6 @@ int vmm_create(struct vm *vm, struct err *e)
 	return 0;
 }
 
-void vmm_print_holes(const struct vmm *m, FILE *out)
-{
-	for (int f = 0; f < FORM_COUNT; f++)
-		if (m->stats.hole_visible[f])
-			fprintf(
-			    out,
-			    "vmlab: vmm: hole %s (%s) first at eip=0x%llx: the guest saw 0x%llx, "
-			    "a ring-0 kernel 0x%llx (%llu of %llu times)\n",
-			    isa_forms[f].name, pg_class_name[isa_forms[f].pg],
-			    (unsigned long long)m->stats.hole_rip[f],
-			    (unsigned long long)m->stats.hole_saw[f],
-			    (unsigned long long)m->stats.hole_should[f],
-			    (unsigned long long)m->stats.hole_visible[f],
-			    (unsigned long long)m->stats.holes[f]);
-}
-
 void vmm_destroy(struct vmm *m)
 {
 	/* Plain --virt=trap: say which holes the guest fell into, so that a
@@ -614,30 +568,4 @@ void vmm_destroy(struct vmm *m)
 	free(m->stats.hole_saw);
 	free(m->stats.hole_should);
 	free(m);
-}
-
-void vmm_print_stats(const struct vmm *m, FILE *out)
-{
-	fprintf(out, "vmm: traps");
-	for (int k = 0; k < VMM_TRAP_COUNT; k++)
-		fprintf(out, " %s=%llu", vmm_trap_name[k], (unsigned long long)m->stats.traps[k]);
-	fprintf(out, " holes=%llu reflections=%llu shadow-syncs=%llu\n",
-		(unsigned long long)m->stats.hole_total, (unsigned long long)m->stats.reflect_total,
-		(unsigned long long)m->stats.shadow_syncs);
-	fprintf(out,
-		"vmm: shadow paging: hidden-faults=%llu true-faults=%llu flushes=%llu "
-		"invlpg=%llu\n",
-		(unsigned long long)m->stats.pf_hidden, (unsigned long long)m->stats.pf_true,
-		(unsigned long long)m->stats.spt_flushes, (unsigned long long)m->stats.spt_invlpg);
-	vmm_spt_print_stats(m, out);
-	for (int f = 0; f < FORM_COUNT; f++) {
-		if (m->stats.by_form[f])
-			fprintf(out, "vmm:   emulated %-12s %-12s %llu\n", isa_forms[f].name,
-				pg_class_name[isa_forms[f].pg],
-				(unsigned long long)m->stats.by_form[f]);
-		if (m->stats.holes[f])
-			fprintf(out, "vmm:   hole     %-12s %-12s %llu\n", isa_forms[f].name,
-				pg_class_name[isa_forms[f].pg],
-				(unsigned long long)m->stats.holes[f]);
-	}
 }

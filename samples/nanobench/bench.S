@@ -18,6 +18,8 @@
  *   bench_de     DIV EBX with EBX = 0         3 + 3 handler - 1 faulting = 5
  *   bench_pte    XOR; MOV [EDI], EDX; INVLPG; ADD EAX, [ESI]      6
  *   user_sys     MOV EAX, 1; INT 0x80         4 + 4 handler = 8 (ring 3)
+ *   user_sysenter  MOV ECX, ESP; MOV EDX, ret; SYSENTER
+ *                + 3 handler (MOV, INC, SYSEXIT) = 3 + 3 + 2 = 8 (ring 3)
  */
 	.text
 
@@ -140,3 +142,21 @@ user_sys:
 2:	xor %eax, %eax
 	int $0x80
 3:	jmp 3b			/* not reached */
+
+/* Ring 3: user_n SYSENTER/SYSEXIT round trips (SDM Vol 3 §5.8.7: the
+ * caller passes its return EIP in EDX and ESP in ECX, which SYSEXIT
+ * restores), then exit (INT 0x80 with EAX = 0).  ESI counts: SYSEXIT
+ * takes ECX. */
+	.globl user_sysenter
+user_sysenter:
+	mov user_n, %esi
+	test %esi, %esi
+	jz 2f
+1:	mov %esp, %ecx
+	mov $3f, %edx
+	sysenter
+3:	dec %esi
+	jnz 1b
+2:	xor %eax, %eax
+	int $0x80
+4:	jmp 4b			/* not reached */

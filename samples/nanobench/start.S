@@ -48,6 +48,15 @@ sys_entry:
 	incl sys_count
 	iret
 
+/* SYSENTER from ring 3 (IA32_SYSENTER_CS/ESP/EIP, main.c): at CPL 0 on
+ * the MSR's stack, IF = 0.  Note the ESP the CPU gave (main.c checks it is
+ * IA32_SYSENTER_ESP), count, and SYSEXIT to EDX with stack ECX. */
+	.globl sysenter_entry
+sysenter_entry:
+	mov %esp, sysenter_esp_seen
+	incl sysenter_count
+	sysexit
+
 /* Everything else: push the vector and report (no return). */
 .macro unexpected vec
 	.globl unexp_\vec
@@ -113,7 +122,9 @@ leave_user:
 
 	.bss
 	.align 16
-	.globl de_count, pf_count, sys_count
+	.globl de_count, pf_count, sys_count, sysenter_count, sysenter_esp_seen
+sysenter_count:	.long 0
+sysenter_esp_seen: .long 0
 de_count:	.long 0
 pf_count:	.long 0
 sys_count:	.long 0

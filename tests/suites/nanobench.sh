@@ -18,6 +18,13 @@
 #                     finds its cached shadow (hypervisor/shadow_pt.h):
 #                     1 spt-hit, no flush, no refill
 #         call/ret    innocuous: 0 traps
+#         sysenter    the real IA32_SYSENTER_CS is 0 (the guest's is virtual,
+#                     hypervisor/vmm_msr.c): SYSENTER from ring 3 is #GP(0)
+#                     -> 1 priv trap, emulated into the guest's handler at
+#                     ring 1; its SYSEXIT at CPL 1 is #GP(0) -> 1 priv trap.
+#                     Not a hole, no reflection.  (Passing the guest's MSR to
+#                     the CPU -- the escape of issue 8 -- shows 0 traps here:
+#                     the handler would run at real ring 0.)
 #         syscall     INT 0x80 from ring 3: 1 int trap and 1 reflection;
 #                     the handler's IRET to ring 3 runs natively: 1 hole
 #         pagefault   the guest's PTE is not present: 1 true #PF reflected;
@@ -57,7 +64,7 @@ run strict --virt=trap --cpu=pg-strict
 for m in none none_nb trap strict; do
 	[ "$(cat "$tmp/$m.rc")" = 1 ] || bad "$m: status $(cat "$tmp/$m.rc"), want 1 (debug-exit 0)"
 	grep -q '^nanobench: all passed$' "$tmp/$m.out" || bad "$m: the guest's checks failed"
-	[ "$(grep -c '^  ok ' "$tmp/$m.out")" = 8 ] || bad "$m: not 8 benchmarks checked"
+	[ "$(grep -c '^  ok ' "$tmp/$m.out")" = 10 ] || bad "$m: not 10 checks passed"
 	cmp -s "$tmp/none.out" "$tmp/$m.out" || {
 		bad "$m: serial output differs from --virt=none"
 		diff "$tmp/none.out" "$tmp/$m.out" | head
@@ -106,6 +113,7 @@ for m in none none_nb trap strict; do
 	grep -q "^vmlab: phase syscall  *$N " "$tmp/$m.err" || bad "$m: no phase table (--stats)"
 	# Guest instructions per iteration, from bench.S.
 	want $m syscall insns=8
+	want $m sysenter insns=8
 	want $m in insns=3
 	want $m cr0-write insns=3
 	want $m cr3-write insns=3
@@ -115,23 +123,24 @@ for m in none none_nb trap strict; do
 	want $m pte-write insns=6
 done
 for m in none none_nb; do
-	for p in syscall in cr0-write cr3-write call/ret pagefault divide pte-write; do
+	for p in syscall sysenter in cr0-write cr3-write call/ret pagefault divide pte-write; do
 		zero $m $p
 	done
 done
 zero trap syscall int=1 holes=1 reflect=1 vmm-ent=1
+zero trap sysenter priv=2 vmm-ent=2
 zero trap in io=1 vmm-ent=1
 zero trap cr0-write priv=1 vmm-ent=1
 zero trap call/ret
-# holes: not checked here.  The IRET to the RPL-0 frame traps (priv=1), yet
-# hooks.sensitive has already counted it as a hole before the CPU faulted:
-# a known double count in vmm_trap.c (reported with issue 8), so the
-# suite pins neither the 1 it shows nor the 0 it should be.
-zero trap pagefault fault=1 true-pf=1 priv=1 reflect=1 vmm-ent=2 holes=ignored
-zero trap divide fault=1 priv=1 reflect=1 vmm-ent=2 holes=ignored
+# The IRET to the RPL-0 frame traps (priv=1) and is emulated: hooks.sensitive
+# sees that the native IRET will fault (return RPL 0 < CPL 1) and does not
+# count it as a hole as well (issue 8: counted once).
+zero trap pagefault fault=1 true-pf=1 priv=1 reflect=1 vmm-ent=2
+zero trap divide fault=1 priv=1 reflect=1 vmm-ent=2
 zero trap pte-write priv=1 invlpg=1 hid-pf=1 trace-w=1 syncs=1 vmm-ent=3
 zero trap cr3-write priv=1 spt-hit=1 vmm-ent=1
 zero strict syscall strict=2 reflect=1 vmm-ent=2
+zero strict sysenter priv=2 vmm-ent=2
 zero strict in io=1 vmm-ent=1
 zero strict cr0-write priv=1 vmm-ent=1
 zero strict call/ret
