@@ -12,7 +12,8 @@
  * and vmlab then runs 32-bit cases in legacy protected mode, as a Linux i386
  * process runs.  Where QEMU is known to differ from the SDM, the FILE of
  * --known (tests/difftest/qemu32.known, known.c) names each form with its SDM
- * reference; those differences are counted and shown, not failed.
+ * reference; those differences are counted and shown, not failed (the
+ * QEMU oracle loads that file by default, found from the binary's path).
  * --plant-bug flips bit 0 of vmlab's EAX after every case: a run that then
  * reports no mismatch has an oracle that cannot fail (the suite checks).
  *
@@ -197,6 +198,29 @@ int main(int argc, char **argv)
 		       "--oracle native has nothing to run on. Nothing was compared.\n");
 		printf("difftest: 0 forms, 0 cases, 0 mismatches (skipped: no 32-bit oracle)\n");
 		return 77;
+	}
+	/* The QEMU oracle without its list of deviations would report QEMU's
+	 * bugs as vmlab's: use the list next to the sources by default (the
+	 * binary lives in build/, the list in tests/difftest/). */
+	static char known_path[4096 + 64];
+	if (!known && oracle_run == dt_qemu_run) {
+		char *slash;
+		FILE *f;
+
+		if (realpath("/proc/self/exe", known_path) && (slash = strrchr(known_path, '/'))) {
+			strcpy(slash, "/../tests/difftest/qemu32.known");
+			if ((f = fopen(known_path, "r"))) {
+				fclose(f);
+				known = known_path;
+			}
+		}
+		if (!known && (f = fopen("tests/difftest/qemu32.known", "r"))) {
+			fclose(f);
+			known = "tests/difftest/qemu32.known";
+		}
+		printf("difftest: known QEMU deviations from %s\n",
+		       known ? known
+			     : "nowhere (tests/difftest/qemu32.known not found: use --known)");
 	}
 	if (known && dt_known_load(known, oracle_run == dt_qemu_run))
 		return 2;
