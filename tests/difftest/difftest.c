@@ -345,10 +345,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)nundef, (unsigned long long)nknown);
 	/* The SDM's opcode tables list each operand size as its own form
 	 * (ADD r/m16, r16 / ADD r/m32, r32 / ADD r/m64, r64); our table has one
-	 * row for all three.  Both counts, so neither hides the other. */
-	printf("difftest: %llu table rows exercised at %llu operand sizes in all (SDM forms)\n",
-	       (unsigned long long)nforms, (unsigned long long)nsizes);
-	printf("difftest: %llu forms, %llu cases, %llu mismatches\n", (unsigned long long)nforms,
+	 * row for all three.  The last line counts SDM forms (row x operand
+	 * size); the line before it says how many table rows they came from. */
+	printf("difftest: %llu SDM forms (operand sizes) from %llu table rows\n",
+	       (unsigned long long)nsizes, (unsigned long long)nforms);
+	printf("difftest: %llu forms, %llu cases, %llu mismatches\n", (unsigned long long)nsizes,
 	       (unsigned long long)ncases, (unsigned long long)nmis);
 	return nmis ? 1 : 0;
 }

@@ -21,7 +21,11 @@ planted() { # planted MODE: the planted bug must be caught (exit 1)
 }
 
 planted 64 || exit 1
-"$DT" --seed 1 --cases 200 --mode 64 || exit 1
+out=$("$DT" --seed 1 --cases 200 --mode 64) || { printf '%s\n' "$out"; exit 1; }
+printf '%s\n' "$out" | tail -3
+# The bar: at least 600 SDM forms in 64-bit mode, 0 mismatches.
+forms=$(printf '%s\n' "$out" | sed -n 's/^difftest: \([0-9]*\) forms, .*/\1/p')
+[ "${forms:-0}" -ge 600 ] || { echo "FAIL: only ${forms:-0} SDM forms exercised in 64-bit mode (want >= 600)"; exit 1; }
 planted 32 || exit 1
 "$DT" --seed 1 --cases 50 --mode 32 --known "$KNOWN"
 rc=$?
