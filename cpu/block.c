@@ -156,6 +156,7 @@ static void page_invalidate(struct block_cache *bc, u64 ppn, u64 pa, u64 len)
 
 		if (b->valid && overlaps(b, pa, len)) {
 			b->valid = false;
+			b->fast = false;
 			unhash(bc, b);
 			bc->stats.invalidated++;
 			bc->exit = 1;

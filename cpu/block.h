@@ -52,7 +52,8 @@ struct block_stats {
 	u64 runs;	 /* blocks executed */
 	u64 insns;	 /* instructions executed from blocks */
 	u64 chained;	 /* successor found through a chain link (no lookup) */
-	u64 ibtc_hits;	 /* successor found in the indirect-branch target cache */
+	u64 ibtc_hits;	 /* successor found in the indirect-branch target cache
+			    (included in chained when the chain step found it) */
 	u64 lookups;	 /* hash lookups */
 	u64 invalidated; /* blocks thrown away because their bytes were written */
 	u64 flushes;	 /* whole-cache flushes (arena full, or asked) */
@@ -119,12 +120,13 @@ struct block_cache {
 	void *prev_ram_opaque;
 	struct block *last; /* the block that ran last (for chaining); NULL after a flush */
 	/* The threaded chain in flight (cpu/exec_fast.h, block_run.c). */
-	const struct binsn *base; /* first instruction not yet retired */
-	u64 stop_at;		  /* c->stats.insns at which the budget is spent */
-	unsigned depth;		  /* blocks it may still chain into (host stack) */
-	u64 ctx;		  /* chain context: constant while it runs */
-	u64 lin_base, lin_mask;	  /* linear RIP = (RIP + lin_base) & lin_mask */
-	struct ibtc_entry *ibtc;  /* indirect-branch target cache */
+	u64 stop_at;		 /* c->stats.insns at which the budget is spent */
+	u64 synced;		 /* c->stats.insns at the last exec_thr_sync */
+	unsigned depth;		 /* blocks it may still chain into (host stack) */
+	unsigned depth_synced;	 /* depth at the last exec_thr_sync */
+	u64 ctx;		 /* chain context: constant while it runs */
+	u64 lin_base, lin_mask;	 /* linear RIP = (RIP + lin_base) & lin_mask */
+	struct ibtc_entry *ibtc; /* indirect-branch target cache */
 };
 
 #endif

@@ -104,6 +104,7 @@ struct block *block_build(struct cpu *c, struct block_cache *bc, u64 lin, u64 pa
 	b->bytes = (u16)pos;
 	b->valid = true;
 	b->simple = b->pa2 == ~0ULL && c->mode == CPU_MODE_LONG64;
+	b->fast = b->simple;
 	/* Sensitive and serializing forms (CLI/STI, POPF, MOV SS, port I/O,
 	 * HLT, INT, SYSCALL, MOV CR ...) may change what the boundary checks
 	 * of cpu_run() would find: after them, control goes back there. */
@@ -112,8 +113,10 @@ struct block *block_build(struct cpu *c, struct block_cache *bc, u64 lin, u64 pa
 	/* The terminator: chain on, or return to the run loop. */
 	memset(&tmp[n], 0, sizeof(tmp[n]));
 	tmp[n].run = b->chain_ok ? block_thr_chain : exec_thr_stop;
-	for (unsigned k = 0; k <= n; k++)
+	for (unsigned k = 0; k <= n; k++) {
 		tmp[k].blk = b;
+		tmp[k].left = (u16)(n - k); /* the terminator: 0 */
+	}
 	memcpy(b->insn, tmp, (n + 1) * sizeof(struct binsn));
 	if (!block_page_add(bc, pa >> 12, b) ||
 	    (b->pa2 != ~0ULL && !block_page_add(bc, b->pa2 >> 12, b))) {

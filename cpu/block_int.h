@@ -26,6 +26,7 @@ struct block {
 				   next block may follow without a boundary check */
 	bool simple;		/* 64-bit code, no straddling tail: runnable_here()
 				   is always true */
+	bool fast;		/* valid && simple: a chain may enter it unchecked */
 	struct block *hnext;	/* hash chain */
 	struct block *pnext[2]; /* per-page lists: first page, second page */
 	/* Direct chaining: the last two successors, by linear RIP and context

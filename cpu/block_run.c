@@ -155,18 +155,17 @@ static inline __attribute__((always_inline)) void exec_block(struct cpu *c, stru
 	struct block_cache *bc = c->bc;
 
 	bc->exit = 0;
-	bc->last = b;
-	bc->stats.runs++;
 	if (likely(b->n <= budget && !(c->rflags & FL_RF))) {
-		bc->stop_at = c->stats.insns + budget;
-		bc->depth = chain;
 		/* What the chain's lookups depend on; no instruction of a
 		 * chain_ok block changes it (see block_thr_chain). */
 		bc->ctx = chain_ctx(c, bc, block_mode_key(c));
 		bc->lin_base = c->seg[SEG_CS].base;
 		bc->lin_mask = c->mode != CPU_MODE_LONG64 ? 0xffffffff : ~0ULL;
-		exec_thr_run(c, b->insn);
+		bc->stats.runs++; /* the first block; exec_thr_sync counts the rest */
+		exec_thr_start(c, b->insn, c->stats.insns + budget, chain);
 	} else {
+		bc->last = b;
+		bc->stats.runs++;
 		exec_block_loop(c, b, budget);
 	}
 }
@@ -194,27 +193,43 @@ HOT void block_exec(struct cpu *c, struct block *b, u64 budget)
  * So skipping them between chain_ok blocks changes nothing the guest can
  * see, and saves a return to the run loop, a hook call or two and a lookup
  * per block (the sieve's inner loop is a 4-instruction block).
+ *
+ * The step itself is kept to a few loads and compares (issue 9, second
+ * round): nothing is counted but the successor's instructions, added to
+ * c->stats.insns up front (exec_fast.h); the blocks entered are counted by
+ * the depth left, the block that ran last is noted when the chain stops
+ * (exec_thr_sync).  bc->exit needs no test here: only a generic handler
+ * can set it, and its routine stops the chain right after it.
  */
+
+/* Stop the chain after bi's block: the count is exact, commit RIP. */
+static __attribute__((noinline)) void chain_stop(struct cpu *c, const struct binsn *bi, u64 rip)
+{
+	exec_thr_sync(c, bi->blk);
+	c->rip = rip;
+}
+
+/* Enter nb: count its instructions, jump into its first routine (a tail
+ * call: a jump). */
 static inline __attribute__((always_inline)) void chain_into(struct cpu *c, struct block *nb,
 							     u64 rip)
 {
-	struct block_cache *bc = c->bc;
-
-	bc->last = nb;
-	bc->stats.runs++;
-	bc->stats.chained++;
-	bc->base = nb->insn;
-	nb->insn[0].run(c, nb->insn, rip); /* a tail call: a jump */
+	c->stats.insns += nb->n;
+	nb->insn[0].run(c, nb->insn, rip);
 }
 
-/* The successor is not a plain 64-bit block: check where it runs first
- * (out of line, so that the common path needs no stack frame). */
-static __attribute__((noinline)) void chain_checked(struct cpu *c, struct block *nb, u64 lin,
-						    u64 rip)
+/* The successor is not a plain 64-bit block, or is invalid: check it
+ * first (out of line, so that the common path needs no stack frame). */
+static __attribute__((noinline)) void chain_checked(struct cpu *c, const struct binsn *bi,
+						    struct block *nb, u64 lin, u64 rip)
 {
 	c->rip = rip;
-	if (runnable_here(c, nb, lin))
+	if (nb && nb->valid && runnable_here(c, nb, lin)) {
 		chain_into(c, nb, rip);
+		return;
+	}
+	c->bc->depth++; /* not entered after all */
+	chain_stop(c, bi, rip);
 }
 
 HOT void block_thr_chain(struct cpu *c, const struct binsn *bi, u64 rip)
@@ -224,9 +239,6 @@ HOT void block_thr_chain(struct cpu *c, const struct binsn *bi, u64 rip)
 	u64 lin = (rip + bc->lin_base) & bc->lin_mask, ctx = bc->ctx;
 	struct ibtc_entry *e;
 
-	exec_thr_retire(c, bi);
-	if (unlikely(bc->exit || !--bc->depth))
-		goto stop;
 	/* The chain context (translation generation, CPL, mode) and CS.base
 	 * are those of the chain's start: the instructions of a chain_ok
 	 * block cannot change them, and a TLB flush sets bc->exit.  Neither
@@ -243,10 +255,16 @@ HOT void block_thr_chain(struct cpu *c, const struct binsn *bi, u64 rip)
 		nb = e->b;
 		bc->stats.ibtc_hits++;
 	}
-	if (unlikely(!nb || !nb->valid || nb->n > bc->stop_at - c->stats.insns))
+	/* The budget: all of nb must fit (block.h); the host stack. */
+	if (unlikely(c->stats.insns + nb->n > bc->stop_at))
 		goto stop;
-	if (unlikely(!nb->simple)) {
-		chain_checked(c, nb, lin, rip);
+	if (unlikely(!--bc->depth)) {
+		bc->depth++; /* not entered: exec_thr_sync counts entries by it */
+		goto stop;
+	}
+	/* nb->fast: valid, 64-bit code, no straddling tail. */
+	if (unlikely(!nb->fast)) {
+		chain_checked(c, bi, nb, lin, rip);
 		return;
 	}
 	/* c->rip stays stale while the chain runs on: the routines carry RIP
@@ -254,7 +272,7 @@ HOT void block_thr_chain(struct cpu *c, const struct binsn *bi, u64 rip)
 	chain_into(c, nb, rip);
 	return;
 stop:
-	c->rip = rip;
+	chain_stop(c, bi, rip);
 }
 
 /*

@@ -19,332 +19,83 @@
  * (cpu_step) never uses these: the block cache on/off comparison of the
  * guest tests and tests/unit/test_fastpath.c check them against it.
  *
- * Each fast form is written once, as a "body" that returns false (having
- * changed nothing) when it cannot finish, and is wrapped twice:
+ * Each fast form is written once, as a "body" (cpu/exec_fast_body.h) that
+ * returns false (having changed nothing) when it cannot finish, and is
+ * wrapped twice, here:
  *   - as an insn_handler (name_fast), for the block loop's one call per
  *     instruction and for the tests;
  *   - as a threaded routine (name_thr, see exec_fast.h): it executes the
  *     instruction, commits RIP, retires it and tail-calls the next
  *     instruction's routine, so a block runs as a chain of jumps with no
  *     return to a dispatch loop in between (issue 9, third pass).
- * Bodies get the fall-through RIP in *nrip and store a branch target there.
+ * The hottest forms also get routines specialised by operand kind and size
+ * (cpu/exec_fast_spec.c).  This file: the generic routines, the wrappers,
+ * and the choice of a routine for a decoded instruction.
  */
-#include "cpu/exec_fast.h"
+#include "cpu/exec_fast_body.h"
 
-#include "cpu/block.h"
-#include "cpu/cpuid.h"
-#include "cpu/flags.h"
-#include "cpu/operand.h"
-#include "cpu/system.h" /* cpu_canonical */
-
-#define FAST_INLINE static inline __attribute__((always_inline))
-
-/* A body cannot finish: nothing has been changed, the caller hands the
- * instruction to the generic handler of its isa.def row. */
-#define GENERIC(c, i) return false
-
-/* The classic ALU operations the fast path knows (ADC/SBB are left to
- * exec_alu.c: they read CF). */
-enum fop { F_ADD, F_OR, F_AND, F_SUB, F_XOR, F_CMP, F_TEST };
+/* ---- the generic routines ---------------------------------------------- */
 
 /*
- * dest(0) OP src(1) with the operands in registers, an immediate, or one
- * memory operand that hits the TLB.  Same formulas as exec_alu.c's
- * alu_binary: the source is sign-extended from its own size (83 /n Ib,
- * 81 /n Iz with REX.W), results and sources are masked to the operand size.
+ * Before a generic handler: take back the pre-counted instructions from bi
+ * on (exec_fast.h), so that the count is exact for the handler (virtual
+ * time) and for a fault, and bring the counters that follow it up to date.
  */
-FAST_INLINE bool alu_body(struct cpu *c, const struct insn *i, const u64 *nrip, enum fop op,
-			  unsigned o0, unsigned o1, unsigned sz)
+static inline __attribute__((always_inline)) void thr_before(struct cpu *c, const struct binsn *bi,
+							     u64 rip)
 {
-	bool writes = op != F_CMP && op != F_TEST;
-	u64 a, b, r, m = mask_of(sz);
-	u8 *h = NULL;
-
-	switch (o1) {
-	case OPR_GPR: b = gpr_load(c, i->opreg[1], i->opsh[1], sz); break;
-	case OPR_IMM: b = (u64)sext(i->immv, i->opsz[1]) & m; break;
-	case OPR_MEM:
-		h = mem_fast_host(c, i->seg, insn_ea_at(c, i, *nrip), sz, 0);
-		if (!h)
-			GENERIC(c, i);
-		b = mem_host_load(h, sz);
-		h = NULL;
-		break;
-	default: GENERIC(c, i);
-	}
-	if (o0 == OPR_GPR) {
-		a = gpr_load(c, i->opreg[0], i->opsh[0], sz);
-	} else {
-		h = mem_fast_host(c, i->seg, insn_ea_at(c, i, *nrip), sz, writes);
-		if (!h)
-			GENERIC(c, i);
-		a = mem_host_load(h, sz);
-	}
-	switch (op) {
-	case F_ADD: r = (a + b) & m; break;
-	case F_OR: r = a | b; break;
-	case F_XOR: r = a ^ b; break;
-	case F_AND:
-	case F_TEST: r = a & b; break;
-	default: r = (a - b) & m; break; /* SUB, CMP */
-	}
-	if (writes) {
-		if (h)
-			mem_host_store(h, sz, r);
-		else
-			gpr_store(c, i->opreg[0], i->opsh[0], sz, r);
-	}
-	flags_record(c,
-		     op == F_ADD		  ? LAZY_ADD
-		     : op == F_SUB || op == F_CMP ? LAZY_SUB
-						  : LAZY_LOGIC,
-		     sz, r, a, b);
-	return true;
-}
-
-#define ALU_BODY(name, op)                                                                         \
-	FAST_INLINE bool name##_body(struct cpu *c, const struct insn *i, u64 *nrip)               \
-	{                                                                                          \
-		return alu_body(c, i, nrip, op, i->opr[0], i->opr[1], i->opsz[0]);                 \
-	}
-ALU_BODY(add, F_ADD)
-ALU_BODY(or, F_OR)
-ALU_BODY(and, F_AND)
-ALU_BODY(sub, F_SUB)
-ALU_BODY(xor, F_XOR)
-ALU_BODY(cmp, F_CMP)
-ALU_BODY(test, F_TEST)
-
-/* MOV dest(0), src(1): exec_mov.c's mov_generic formula. */
-FAST_INLINE bool mov_body_k(struct cpu *c, const struct insn *i, const u64 *nrip, unsigned o0,
-			    unsigned o1, unsigned sz)
-{
-	u64 v;
-	u8 *h;
-
-	switch (o1) {
-	case OPR_GPR: v = gpr_load(c, i->opreg[1], i->opsh[1], sz); break;
-	case OPR_IMM: v = (u64)sext(i->immv, i->opsz[1]) & mask_of(sz); break;
-	case OPR_MEM:
-		h = mem_fast_host(c, i->seg, insn_ea_at(c, i, *nrip), sz, 0);
-		if (!h)
-			GENERIC(c, i);
-		v = mem_host_load(h, sz);
-		break;
-	default: GENERIC(c, i);
-	}
-	if (o0 == OPR_GPR) {
-		gpr_store(c, i->opreg[0], i->opsh[0], sz, v);
-		return true;
-	}
-	h = mem_fast_host(c, i->seg, insn_ea_at(c, i, *nrip), sz, 1);
-	if (!h)
-		GENERIC(c, i);
-	mem_host_store(h, sz, v);
-	return true;
-}
-
-FAST_INLINE bool mov_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	return mov_body_k(c, i, nrip, i->opr[0], i->opr[1], i->opsz[0]);
-}
-
-/* LEA Gv, M: the offset, truncated to the operand size; no memory access. */
-FAST_INLINE bool lea_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	gpr_store(c, i->opreg[0], 0, i->opsz[0], insn_ea_at(c, i, *nrip) & mask_of(i->opsz[0]));
-	return true;
-}
-
-/* ---- 64-bit mode near branches (exec_branch.c has the general rules) ---- */
-
-/* cpu_canonical() with the common answer first: an address that is
- * canonical for 48 bits is canonical for 57 too (SDM Vol 1 §3.3.7.1). */
-FAST_INLINE bool canon_fast(const struct cpu *c, u64 t)
-{
-	return likely(((t + (1ULL << 47)) >> 48) == 0) || cpu_canonical(c, t);
-}
-
-/* Jcc rel8/rel32: the condition is the opcode's low nibble (70+cc, 0F 80+cc);
- * the displacement was sign-extended by the decoder. */
-FAST_INLINE bool jcc64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	if (cpu_cond_fast(c, i->opcode & 0xf)) {
-		u64 t = *nrip + i->imm;
-		if (!canon_fast(c, t))
-			GENERIC(c, i);
-		*nrip = t;
-	}
-	return true;
-}
-
-FAST_INLINE bool jmp64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	u64 t = *nrip + i->imm;
-	if (!canon_fast(c, t))
-		GENERIC(c, i);
-	*nrip = t;
-	return true;
-}
-
-/* CALL rel32: push the return address, jump. */
-FAST_INLINE bool call64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	u64 t = *nrip + i->imm, sp = c->gpr[RSP] - 8;
-	u8 *h;
-
-	if (c->stack_size != 8 || !canon_fast(c, t) || !(h = mem_fast_host(c, SEG_SS, sp, 8, 1)))
-		GENERIC(c, i);
-	mem_host_store(h, 8, *nrip);
-	c->gpr[RSP] = sp;
-	*nrip = t;
-	return true;
-}
-
-/* RET: pop the return address. */
-FAST_INLINE bool ret64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	u64 sp = c->gpr[RSP], t;
-	u8 *h;
-
-	if (c->stack_size != 8 || !(h = mem_fast_host(c, SEG_SS, sp, 8, 0)))
-		GENERIC(c, i);
-	t = mem_host_load(h, 8);
-	if (!canon_fast(c, t))
-		GENERIC(c, i);
-	c->gpr[RSP] = sp + 8;
-	*nrip = t;
-	return true;
-}
-
-/* FF /4 JMP r/m64 and FF /2 CALL r/m64 (the operand size is 64 bits in
- * 64-bit mode: F64 rows): the target comes from a register or from memory
- * read with the RSP before any push (`call [rsp]`), and must be canonical
- * (else the generic handler raises #GP(0) before anything changes). */
-FAST_INLINE bool ind64_target(struct cpu *c, const struct insn *i, const u64 *nrip, u64 *t)
-{
-	u8 *h;
-
-	if (i->opr[0] == OPR_GPR) {
-		*t = c->gpr[i->opreg[0]];
-	} else {
-		h = mem_fast_host(c, i->seg, insn_ea_at(c, i, *nrip), 8, 0);
-		if (!h)
-			return false;
-		*t = mem_host_load(h, 8);
-	}
-	return canon_fast(c, *t);
-}
-
-FAST_INLINE bool jmpind64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	u64 t;
-
-	if (!ind64_target(c, i, nrip, &t))
-		GENERIC(c, i);
-	*nrip = t;
-	return true;
-}
-
-FAST_INLINE bool callind64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	u64 t, sp = c->gpr[RSP] - 8;
-	u8 *h;
-
-	if (c->stack_size != 8 || !ind64_target(c, i, nrip, &t) ||
-	    !(h = mem_fast_host(c, SEG_SS, sp, 8, 1)))
-		GENERIC(c, i);
-	mem_host_store(h, 8, *nrip);
-	c->gpr[RSP] = sp;
-	*nrip = t;
-	return true;
-}
-
-/* PUSH r64 / POP r64.  POP RSP leaves the popped value in RSP. */
-FAST_INLINE bool push64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	u64 sp = c->gpr[RSP] - 8;
-	u8 *h;
-
-	if (c->stack_size != 8 || !(h = mem_fast_host(c, SEG_SS, sp, 8, 1)))
-		GENERIC(c, i);
-	mem_host_store(h, 8, c->gpr[i->opreg[0]]); /* the value before the push */
-	c->gpr[RSP] = sp;
-	return true;
-}
-
-FAST_INLINE bool pop64_body(struct cpu *c, const struct insn *i, u64 *nrip)
-{
-	u64 sp = c->gpr[RSP], v;
-	u8 *h;
-
-	if (c->stack_size != 8 || !(h = mem_fast_host(c, SEG_SS, sp, 8, 0)))
-		GENERIC(c, i);
-	v = mem_host_load(h, 8);
-	c->gpr[RSP] = sp + 8;
-	c->gpr[i->opreg[0]] = v;
-	return true;
-}
-
-/* ---- the two wrappers of every body ----------------------------------- */
-
-/* Store order matters on the hot path: see block_run.c's exec_block_loop. */
-#define HOT __attribute__((optimize("no-tree-slp-vectorize")))
-
-/* Continue with the next instruction of the block, whose address is rip
- * (a tail call: a jump).  Nothing is retired here (exec_fast.h): a fast
- * body can neither fault nor touch a device, invalidated code or the TLB,
- * so nothing can have set bc->exit either -- only the generic routines
- * below retire, and look at bc->exit. */
-FAST_INLINE void thr_next(struct cpu *c, const struct binsn *bi, u64 rip)
-{
-	bi[1].run(c, bi + 1, rip);
-}
-
-/*
- * The row's generic handler, exactly as cpu_step calls it (its steps 4 and
- * 5): the fallback of every fast routine.  Everything before bi is retired
- * first, so the handler sees the exact instruction count (virtual time)
- * and a fault leaves it exact; RIP is committed for the handler to see.
- */
-static HOT void thr_row(struct cpu *c, const struct binsn *bi, u64 rip)
-{
-	exec_thr_retire(c, bi);
+	c->stats.insns -= bi->left;
+	exec_thr_sync(c, bi->blk);
 	c->rip = rip;
 	c->insn_rip = rip;
 	c->next_rip = (rip + bi->i.len) & bi->mask;
-	isa_forms[bi->i.form].handler(c, &bi->i);
-	rip = c->next_rip;
+}
+
+/*
+ * After it: count bi and again the rest of the block; stop when the
+ * handler asked for it (bc->exit: a device access, invalidated code, a TLB
+ * flush), else redo the memory fast path's constants (the handler may have
+ * changed the CPL, RFLAGS.AC, CR3 ...: cpu/mem.h) and go on.
+ */
+static inline __attribute__((always_inline)) void thr_after(struct cpu *c, const struct binsn *bi)
+{
+	u64 rip = c->next_rip;
+
 	c->rip = rip;
-	exec_thr_retire(c, bi + 1);
-	/* bc->exit: a device access, invalidated code, a TLB flush. */
-	if (unlikely(c->bc->exit))
+	if (unlikely(c->bc->exit)) {
+		c->stats.insns++; /* bi itself: the rest is not run */
+		exec_thr_sync(c, bi->blk);
 		return;
+	}
+	c->stats.insns += bi->left;
+	mem_chain_ctx(c);
 	thr_next(c, bi, rip);
+}
+
+/* The row's generic handler, exactly as cpu_step calls it (its steps 4
+ * and 5): the fallback of every fast routine. */
+HOT void exec_thr_row(struct cpu *c, const struct binsn *bi, u64 rip)
+{
+	thr_before(c, bi, rip);
+	isa_forms[bi->i.form].handler(c, &bi->i);
+	thr_after(c, bi);
 }
 
 /* The same with the form's CPUID feature checked first. */
 static HOT void thr_gated(struct cpu *c, const struct binsn *bi, u64 rip)
 {
-	exec_thr_retire(c, bi);
-	c->rip = rip;
-	c->insn_rip = rip;
-	c->next_rip = (rip + bi->i.len) & bi->mask;
+	thr_before(c, bi, rip);
 	if (!cpu_has_feature(c, isa_forms[bi->i.form].feature))
 		cpu_raise(c, EXC_UD, 0);
 	isa_forms[bi->i.form].handler(c, &bi->i);
-	rip = c->next_rip;
-	c->rip = rip;
-	exec_thr_retire(c, bi + 1);
-	if (unlikely(c->bc->exit))
-		return;
-	thr_next(c, bi, rip);
+	thr_after(c, bi);
 }
 
-/* The end of a block that returns to its caller: retire, commit RIP. */
+/* The end of a block that returns to its caller: every instruction of the
+ * block has run, the count is exact; commit RIP. */
 void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip)
 {
-	exec_thr_retire(c, bi);
+	exec_thr_sync(c, bi->blk);
 	c->rip = rip;
 }
 
@@ -358,7 +109,7 @@ void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip)
 	static void name##_fast(struct cpu *c, const struct insn *i)                               \
 	{                                                                                          \
 		u64 n = c->next_rip;                                                               \
-		if (!name##_body(c, i, &n)) {                                                      \
+		if (!name##_body(c, i, &n, false)) {                                               \
 			isa_forms[i->form].handler(c, i);                                          \
 			return;                                                                    \
 		}                                                                                  \
@@ -367,8 +118,8 @@ void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip)
 	static HOT void name##_thr(struct cpu *c, const struct binsn *bi, u64 rip)                 \
 	{                                                                                          \
 		u64 n = (rip + bi->i.len) & bi->mask;                                              \
-		if (unlikely(!name##_body(c, &bi->i, &n))) {                                       \
-			thr_row(c, bi, rip);                                                       \
+		if (unlikely(!name##_body(c, &bi->i, &n, true))) {                                 \
+			exec_thr_row(c, bi, rip);                                                  \
 			return;                                                                    \
 		}                                                                                  \
 		thr_next(c, bi, n);                                                                \
@@ -391,114 +142,6 @@ WRAP(callind64)
 WRAP(push64)
 WRAP(pop64)
 
-/*
- * Specialised threaded routines: the same bodies with the operand kinds and
- * the operand size as constants, for 8-, 32- and 64-bit operands, so that the
- * compiler drops every switch (mov_thr serves all shapes in ~370 machine
- * instructions; MOV r64, r64 needs a dozen).  Chosen at block build time.
- */
-enum shape { S_GG, S_GI, S_GM, S_MG, S_MI, S_COUNT };
-static const u8 shape_o0[S_COUNT] = {OPR_GPR, OPR_GPR, OPR_GPR, OPR_MEM, OPR_MEM};
-static const u8 shape_o1[S_COUNT] = {OPR_GPR, OPR_IMM, OPR_MEM, OPR_GPR, OPR_IMM};
-
-#define SPEC_ONE(name, call, o0, o1, sz)                                                           \
-	static HOT void name(struct cpu *c, const struct binsn *bi, u64 rip)                       \
-	{                                                                                          \
-		u64 n = (rip + bi->i.len) & bi->mask;                                              \
-		if (unlikely(!call(c, &bi->i, &n, o0, o1, sz))) {                                  \
-			thr_row(c, bi, rip);                                                       \
-			return;                                                                    \
-		}                                                                                  \
-		thr_next(c, bi, n);                                                                \
-	}
-#define SPEC_SHAPES(pfx, call, sz, sfx)                                                            \
-	SPEC_ONE(pfx##_gg##sfx, call, OPR_GPR, OPR_GPR, sz)                                        \
-	SPEC_ONE(pfx##_gi##sfx, call, OPR_GPR, OPR_IMM, sz)                                        \
-	SPEC_ONE(pfx##_gm##sfx, call, OPR_GPR, OPR_MEM, sz)                                        \
-	SPEC_ONE(pfx##_mg##sfx, call, OPR_MEM, OPR_GPR, sz)                                        \
-	SPEC_ONE(pfx##_mi##sfx, call, OPR_MEM, OPR_IMM, sz)
-#define SPEC_SIZES(pfx, call)                                                                      \
-	SPEC_SHAPES(pfx, call, 1, _8)                                                              \
-	SPEC_SHAPES(pfx, call, 4, _32)                                                             \
-	SPEC_SHAPES(pfx, call, 8, _64)
-#define SPEC_ROW(pfx)                                                                              \
-	{                                                                                          \
-		{pfx##_gg_8, pfx##_gi_8, pfx##_gm_8, pfx##_mg_8, pfx##_mi_8},                      \
-		    {pfx##_gg_32, pfx##_gi_32, pfx##_gm_32, pfx##_mg_32, pfx##_mi_32},             \
-		{                                                                                  \
-			pfx##_gg_64, pfx##_gi_64, pfx##_gm_64, pfx##_mg_64, pfx##_mi_64            \
-		}                                                                                  \
-	}
-
-#define ALU_SPEC(name, op)                                                                         \
-	FAST_INLINE bool name##_k(struct cpu *c, const struct insn *i, const u64 *nrip,            \
-				  unsigned o0, unsigned o1, unsigned sz)                           \
-	{                                                                                          \
-		return alu_body(c, i, nrip, op, o0, o1, sz);                                       \
-	}                                                                                          \
-	SPEC_SIZES(name, name##_k)
-ALU_SPEC(add, F_ADD)
-ALU_SPEC(or, F_OR)
-ALU_SPEC(and, F_AND)
-ALU_SPEC(sub, F_SUB)
-ALU_SPEC(xor, F_XOR)
-ALU_SPEC(cmp, F_CMP)
-ALU_SPEC(test, F_TEST)
-SPEC_SIZES(mov, mov_body_k)
-
-/*
- * Jcc in 64-bit mode, one routine per condition code (the opcode's low
- * nibble, SDM Vol 1 Appendix B), so that cpu_cond_try() folds to a compare
- * or two of the lazy record; a record it does not know goes to jcc64_thr,
- * which asks cpu_cond().
- */
-#define JCC_CC(cc)                                                                                 \
-	static HOT void jcc64_cc##cc(struct cpu *c, const struct binsn *bi, u64 rip)               \
-	{                                                                                          \
-		u64 n = rip + bi->i.len, t;                                                        \
-		bool taken;                                                                        \
-		if (unlikely(!cpu_cond_try(c, cc, &taken))) {                                      \
-			jcc64_thr(c, bi, rip);                                                     \
-			return;                                                                    \
-		}                                                                                  \
-		if (taken) {                                                                       \
-			t = n + bi->i.imm;                                                         \
-			if (unlikely(!canon_fast(c, t))) {                                         \
-				thr_row(c, bi, rip);                                               \
-				return;                                                            \
-			}                                                                          \
-			n = t;                                                                     \
-		}                                                                                  \
-		thr_next(c, bi, n);                                                                \
-	}
-JCC_CC(0)
-JCC_CC(1)
-JCC_CC(2)
-JCC_CC(3)
-JCC_CC(4)
-JCC_CC(5)
-JCC_CC(6)
-JCC_CC(7)
-JCC_CC(8)
-JCC_CC(9)
-JCC_CC(10)
-JCC_CC(11)
-JCC_CC(12)
-JCC_CC(13)
-JCC_CC(14)
-JCC_CC(15)
-
-static binsn_fn *const jcc_table[16] = {
-    jcc64_cc0, jcc64_cc1, jcc64_cc2,  jcc64_cc3,  jcc64_cc4,  jcc64_cc5,  jcc64_cc6,  jcc64_cc7,
-    jcc64_cc8, jcc64_cc9, jcc64_cc10, jcc64_cc11, jcc64_cc12, jcc64_cc13, jcc64_cc14, jcc64_cc15,
-};
-
-/* [kind - K_ADD][size 1: 0, 4: 1, 8: 2][shape] */
-static binsn_fn *const spec_table[8][3][S_COUNT] = {
-    SPEC_ROW(add), SPEC_ROW(or),  SPEC_ROW(and),  SPEC_ROW(sub),
-    SPEC_ROW(xor), SPEC_ROW(cmp), SPEC_ROW(test), SPEC_ROW(mov),
-};
-
 /* ---- choosing ---------------------------------------------------------- */
 
 /* Are operands 0 and 1 of kinds the ALU/MOV fast paths read and write? */
@@ -513,29 +156,6 @@ static bool ind64_ok(const struct insn *i)
 {
 	return (i->opr[0] == OPR_GPR || i->opr[0] == OPR_MEM) && i->opsz[0] == 8 && !i->lock;
 }
-
-/* The fast forms, by the body that runs them. */
-enum fast_kind {
-	K_NONE,
-	K_ADD,
-	K_OR,
-	K_AND,
-	K_SUB,
-	K_XOR,
-	K_CMP,
-	K_TEST,
-	K_MOV,
-	K_LEA,
-	K_JCC64,
-	K_JMP64,
-	K_CALL64,
-	K_RET64,
-	K_JMPIND64,
-	K_CALLIND64,
-	K_PUSH64,
-	K_POP64,
-	K_COUNT
-};
 
 static const struct {
 	insn_handler *fast;
@@ -621,16 +241,12 @@ insn_handler *exec_fast_handler(const struct insn *i, unsigned code_size)
 binsn_fn *exec_fast_threaded(const struct insn *i, unsigned code_size, bool gated)
 {
 	enum fast_kind k = fast_kind_of(i, code_size);
+	binsn_fn *f;
 
-	if (k >= K_ADD && k <= K_MOV && i->opsz[0] != 2 && !gated) {
-		int sz = i->opsz[0] == 1 ? 0 : i->opsz[0] == 4 ? 1 : 2;
-		for (int sh = 0; sh < S_COUNT; sh++)
-			if (i->opr[0] == shape_o0[sh] && i->opr[1] == shape_o1[sh])
-				return spec_table[k - K_ADD][sz][sh];
-	}
-	if (k == K_JCC64 && !gated)
-		return jcc_table[i->opcode & 0xf];
-	if (k != K_NONE && !gated) /* (no fast form is gated: BASE rows all) */
-		return fast_table[k].thr;
-	return gated ? thr_gated : thr_row;
+	if (gated) /* (no fast form is gated: BASE rows all) */
+		return thr_gated;
+	if (k == K_NONE)
+		return exec_thr_row;
+	f = exec_fast_spec(k, i);
+	return f ? f : fast_table[k].thr;
 }

@@ -9,6 +9,7 @@
 
 #include "cpu/block.h"
 #include "cpu/insn.h"
+#include "cpu/mem.h"
 
 struct binsn;
 
@@ -28,10 +29,15 @@ struct binsn;
  *   - RIP: passed as `rip`, the address of bi's instruction; c->rip is
  *     written only when something may look at it (a generic handler, the
  *     terminator);
- *   - the retired-instruction count: nothing counts per instruction; the
- *     instructions from bc->base up to the one about to run are added at
- *     once by exec_thr_retire(), before a generic handler (which may read
- *     the count through virtual time, or fault) and at the block's end.
+ *   - the retired-instruction count: nothing counts per instruction.  A
+ *     block's instructions are counted in c->stats.insns all at once when
+ *     it is entered ("pre-counted", issue 9 second round: one add per
+ *     block instead of three counters per block); a generic routine takes
+ *     back the ones not yet run (binsn.left) before it calls its handler,
+ *     which may read the count through virtual time or fault, so the count
+ *     is exact whenever anything can see it.  The machine's virtual-time
+ *     counter and the block statistics follow c->stats.insns at those
+ *     moments only (exec_thr_sync).
  */
 typedef void binsn_fn(struct cpu *c, const struct binsn *bi, u64 rip);
 
@@ -41,6 +47,7 @@ struct binsn {
 	insn_handler *handler; /* one-call handler: the fast one, or the row's */
 	u64 mask;	       /* RIP mask of the code size (RIP wraps at 64 Ki / 4 Gi) */
 	struct block *blk;     /* the block this entry belongs to */
+	u16 left;	       /* instructions from this one to the block's end */
 	bool gated;	       /* the form has a CPUID feature to check at run time */
 	struct insn i;
 };
@@ -57,28 +64,51 @@ binsn_fn *exec_fast_threaded(const struct insn *i, unsigned code_size, bool gate
 void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip);
 
 /*
- * Retire every instruction from c->bc->base up to (not including) bi: add
- * them to the CPU's count, the machine's virtual-time count and the block
- * statistics, and start counting again at bi.
+ * Bring the counters that follow c->stats.insns up to date: the machine's
+ * virtual-time count (*c->retired) and the block statistics (instructions,
+ * and the blocks the chain entered since the last sync: runs and chained),
+ * and note blk as the block that ran last (block_run, chaining).  Called
+ * where the chain stops and before every generic handler, with
+ * c->stats.insns exact.
  */
-static inline void exec_thr_retire(struct cpu *c, const struct binsn *bi)
+static inline void exec_thr_sync(struct cpu *c, struct block *blk)
 {
 	struct block_cache *bc = c->bc;
-	u64 n = (u64)(bi - bc->base);
+	u64 n = c->stats.insns - bc->synced;
+	unsigned steps = bc->depth_synced - bc->depth;
 
-	bc->base = bi;
-	c->stats.insns += n;
+	bc->synced = c->stats.insns;
+	bc->depth_synced = bc->depth;
 	if (c->retired)
 		*c->retired += n;
 	bc->stats.insns += n;
+	bc->stats.runs += steps;
+	bc->stats.chained += steps;
+	bc->last = blk;
 }
 
-/* Run the threaded chain that starts at bi, with RIP at bi's instruction
- * (c->rip) and RFLAGS.RF clear; c->rip is up to date when it returns. */
+/* Run the threaded chain that starts at bi, the first instruction of a
+ * block, with RIP at bi's instruction (c->rip) and RFLAGS.RF clear, through
+ * at most `depth` blocks and until c->stats.insns reaches `stop_at`; c->rip
+ * and the counters are up to date when it returns.  The caller has checked
+ * that bi's block fits the budget. */
+static inline void exec_thr_start(struct cpu *c, const struct binsn *bi, u64 stop_at,
+				  unsigned depth)
+{
+	struct block_cache *bc = c->bc;
+
+	bc->stop_at = stop_at;
+	bc->depth = bc->depth_synced = depth;
+	bc->synced = c->stats.insns;
+	mem_chain_ctx(c);	    /* the memory fast path's constants (cpu/mem.h) */
+	c->stats.insns += bi->left; /* pre-counted (see above) */
+	bi->run(c, bi, c->rip);
+}
+
+/* The same for one block (the unit tests). */
 static inline void exec_thr_run(struct cpu *c, const struct binsn *bi)
 {
-	c->bc->base = bi;
-	bi->run(c, bi, c->rip);
+	exec_thr_start(c, bi, ~0ULL, 1);
 }
 
 #endif

@@ -151,6 +151,50 @@ static inline __attribute__((always_inline)) u8 *mem_fast_host(struct cpu *c, en
 	return likely(e) ? e->host + (lin & 0xfff) : NULL;
 }
 
+/*
+ * The same decision with its per-chain constants taken out (issue 9, second
+ * round), for the block cache's threaded routines (cpu/exec_fast*.c).  What
+ * mem_fast_host() works out on every access and no instruction of a chain
+ * can change without a generic handler -- the mode, watchpoints, whether
+ * #AC may be due, the PCID, the rights class (CPL, RFLAGS.AC) -- is worked
+ * out once by mem_chain_ctx() when a chain starts and again after each
+ * generic handler, and kept in the TLB (chain_pcid, chain_need[]).  What
+ * is left is one compare and one test:
+ *   - the tag compare of the entry of lin's page against the page of the
+ *     LAST byte: an access that crosses into the next page never matches
+ *     (that page lives in another slot), and neither does a non-canonical
+ *     address (tlb_fill gives no fast bits to one);
+ *   - the permission bit the access needs, 0 when the fast path is off.
+ */
+static inline void mem_chain_ctx(struct cpu *c)
+{
+	struct tlb *t = c->tlb;
+	bool on = c->mode == CPU_MODE_LONG64 && !c->watch_mem &&
+		  !((c->cr0 & CR0_AM) && (c->rflags & FL_AC) && c->cpl == 3);
+
+	t->chain_pcid = (c->cr4 & CR4_PCIDE) ? (c->cr3 & 0xfff) : 0;
+	t->chain_need[0] = on ? (u16)mem_fast_perm(c, 0) : 0;
+	t->chain_need[1] = on ? (u16)mem_fast_perm(c, 1) : 0;
+}
+
+static inline __attribute__((always_inline)) u8 *mem_chain_host(struct cpu *c, enum sreg s, u64 off,
+								unsigned size, unsigned write)
+{
+	struct tlb *t = c->tlb;
+	u64 lin = off;
+	struct tlb_entry *e;
+
+	if (unlikely(s >= SEG_FS))
+		lin += c->seg[s].base; /* the only bases 64-bit mode keeps */
+	e = &t->e[(lin >> 12) & (TLB_SIZE - 1)];
+	if (likely(e->tag == (((lin + size - 1) & ~0xfffULL) | t->chain_pcid) &&
+		   (e->perm & t->chain_need[write]))) {
+		t->stats.hits++;
+		return e->host + (lin & 0xfff);
+	}
+	return NULL;
+}
+
 /* Sized host loads/stores (sizes 1, 2, 4, 8) the compiler turns into one
  * move each. */
 static inline u64 mem_host_load(const u8 *h, unsigned size)

@@ -51,8 +51,13 @@ void tlb_fill(struct tlb *t, u64 lin, u64 pcid, u64 pa, u8 *host, unsigned perm,
 {
 	struct tlb_entry *e = &t->e[(lin >> 12) & (TLB_SIZE - 1)];
 
-	/* No fast-path use, nothing worth caching (MMIO, or no rights). */
-	if (!host)
+	/* No fast-path use, nothing worth caching (MMIO, or no rights).  Nor
+	 * for an address that is not canonical (48 bits, SDM Vol 1 §3.3.7.1):
+	 * the data fast path does not check it (cpu/mem.h mem_chain_host), the
+	 * tag compare stands in for the check; such entries come only from
+	 * system accesses of odd guests or 5-level paging, and take the slow
+	 * path. */
+	if (!host || (u64)((s64)(lin << 16) >> 16) != lin)
 		perm = 0;
 	if (!perm) {
 		/* Still evict what sat in the slot for this page, which is now

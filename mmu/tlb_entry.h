@@ -16,7 +16,8 @@
 #define TLB_SIZE (1u << TLB_BITS)
 
 struct tlb_entry {
-	u64 tag;     /* linear page address | PCID */
+	u64 tag;     /* linear page address | PCID; the page address of an
+			entry with fast-path bits is canonical (tlb_fill) */
 	u8 *host;    /* host address of the 4 KiB page */
 	u64 pa;	     /* physical address of the 4 KiB page */
 	u16 perm;    /* PG_PERM bits allowed on the fast path; 0 = invalid */
@@ -56,6 +57,11 @@ struct tlb {
 	 * entries filled before the page became watched. */
 	bool (*write_watched)(void *opaque, u64 pa);
 	void *watch_opaque;
+	/* The lookup constants of the block cache's threaded chain in flight
+	 * (cpu/mem.h, mem_chain_ctx): the current PCID, and the PG_PERM bit a
+	 * read / a write needs (0: no fast access at all). */
+	u64 chain_pcid;
+	u16 chain_need[2];
 };
 
 struct tlb *tlb_create(void);

@@ -517,10 +517,12 @@ static bool cmd_stats(struct monitor *m, int argc, char **argv, const char *rest
 		const struct block_stats *bs = block_cache_stats(vm->cpus[0].bc);
 
 		mon_printf(m,
-			   "blocks: %llu built, %llu run (%llu instructions), %llu invalidated, "
-			   "%llu flushes, %llu fallbacks to cpu_step\n",
+			   "blocks: %llu built, %llu run (%llu instructions; %llu chained, "
+			   "%llu ibtc hits), %llu invalidated, %llu flushes, %llu fallbacks to "
+			   "cpu_step\n",
 			   (unsigned long long)bs->built, (unsigned long long)bs->runs,
-			   (unsigned long long)bs->insns, (unsigned long long)bs->invalidated,
+			   (unsigned long long)bs->insns, (unsigned long long)bs->chained,
+			   (unsigned long long)bs->ibtc_hits, (unsigned long long)bs->invalidated,
 			   (unsigned long long)bs->flushes, (unsigned long long)bs->fallbacks);
 	}
 	mon_printf(m, "I/O by device:\n");

@@ -56,12 +56,13 @@ void run_stats_print(const struct run_stats *s, const struct vm *vm, FILE *out)
 		const struct block_stats *b = block_cache_stats(vm->cpus[0].bc);
 
 		fprintf(out,
-			"vmlab: stats: blocks built %llu runs %llu (%llu chained, %llu looked up) "
-			"insns %llu (%.1f per run) invalidated %llu flushes %llu fallbacks %llu "
-			"code pages %llu\n",
+			"vmlab: stats: blocks built %llu runs %llu (%llu chained, %llu ibtc hits, "
+			"%llu looked up) insns %llu (%.1f per run) invalidated %llu flushes %llu "
+			"fallbacks %llu code pages %llu\n",
 			(unsigned long long)b->built, (unsigned long long)b->runs,
-			(unsigned long long)b->chained, (unsigned long long)b->lookups,
-			(unsigned long long)b->insns, b->runs ? (double)b->insns / b->runs : 0.0,
+			(unsigned long long)b->chained, (unsigned long long)b->ibtc_hits,
+			(unsigned long long)b->lookups, (unsigned long long)b->insns,
+			b->runs ? (double)b->insns / b->runs : 0.0,
 			(unsigned long long)b->invalidated, (unsigned long long)b->flushes,
 			(unsigned long long)b->fallbacks, (unsigned long long)b->code_pages);
 	}
