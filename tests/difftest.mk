@@ -24,10 +24,12 @@ $(DIFFTEST): $(DIFFTEST_OBJ) $(DIFFTEST_CORE)
 
 # Static, so qemu-i386 needs no i386 libraries; no stack protector, whose
 # canary lives in GS, which the stub clears around the instruction.
-$(DIFFTEST_ORACLE32): tests/difftest/oracle32.c tests/difftest/layout.h | $(TEST_DEPS_STAMP)
+# host.c (fixed mappings, fault signals, pipe I/O) is built into both.
+$(DIFFTEST_ORACLE32): tests/difftest/oracle32.c tests/difftest/host.c tests/difftest/host.h \
+		tests/difftest/layout.h | $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	gcc -m32 -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -fno-stack-protector -fno-pie \
-	  -no-pie -I. -o $@ $<
+	  -no-pie -I. -o $@ tests/difftest/oracle32.c tests/difftest/host.c
 
 TESTS += $(DIFFTEST) $(DIFFTEST_ORACLE32)
 

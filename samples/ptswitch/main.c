@@ -19,50 +19,9 @@
  * behaviour is observed, so the output is the same on bare metal, QEMU
  * and under the VMM.  Interrupts stay off; no "hole" instruction is used.
  */
-#include <stdint.h>
-
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-
-void ptswitch_main(void);
-void ptswitch_pf(u32 err);
-void ptswitch_unexpected(void);
-void pf_entry(void), other_entry(void);
-
-static inline void outb(u16 p, u8 v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(p));
-}
-
-static inline u8 inb(u16 p)
-{
-	u8 v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(p));
-	return v;
-}
-
-static void putc_(char ch)
-{
-	while (!(inb(0x3f8 + 5) & 0x20)) /* LSR.THRE */
-		;
-	outb(0x3f8, (u8)ch);
-}
-
-static void puts_(const char *s)
-{
-	while (*s)
-		putc_(*s++);
-}
-
-static void puthex(u32 v)
-{
-	puts_("0x");
-	for (int k = 28; k >= 0; k -= 4)
-		putc_("0123456789abcdef"[(v >> k) & 15]);
-}
+#include "samples/lib/exit.h"
+#include "samples/lib/pm32.h"
+#include "samples/lib/serial.h"
 
 /* ---- tables -------------------------------------------------------------------- */
 
@@ -76,8 +35,6 @@ static void puthex(u32 v)
 #define SELFVA (SELF << 22) /* 0xC0000000: the page tables of the space */
 #define NFRAME 8
 
-static u64 gdt[3];
-static u64 idt[32];
 static u32 pd[2][1024] __attribute__((aligned(4096)));
 static u32 pt_low[1024] __attribute__((aligned(4096))); /* identity 0-4 MiB, shared */
 static u32 pt_win[3][1024] __attribute__((aligned(4096)));
@@ -98,53 +55,25 @@ static void fold(u32 v)
 	sum = (sum ^ v) * 16777619u;
 }
 
-static inline void set_cr3(u32 v)
-{
-	__asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
-}
-
-static inline void invlpg(u32 va)
-{
-	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
-}
-
-static inline u32 rd(u32 va)
-{
-	return *(volatile u32 *)va;
-}
-
-static inline void wr(u32 va, u32 v)
-{
-	*(volatile u32 *)va = v;
-}
-
 /* The active space's window PTE j, through the self-map. */
 static inline u32 self_pte_va(u32 j)
 {
 	return SELFVA + (WIN >> 22) * 4096 + j * 4;
 }
 
-void ptswitch_unexpected(void)
-{
-	puts_("ptswitch: unexpected exception\n");
-	outb(0xf4, 3);
-}
-
 /* #PF: only window pages whose PTE a step cleared; map a frame and retry
  * (through the self-map: a write to a traced page inside the handler). */
-void ptswitch_pf(u32 err)
+static void ptswitch_pf(u32 err)
 {
 	u32 cr2, j;
 
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	j = (cr2 - WIN) >> 12;
 	if (cr2 < WIN || j >= NWIN) {
-		puts_("ptswitch: #PF outside the window at ");
-		puthex(cr2);
-		putc_('\n');
-		outb(0xf4, 3);
-		for (;;)
-			__asm__ volatile("hlt");
+		serial_write("ptswitch: #PF outside the window at ");
+		serial_puthex(cr2, 8);
+		serial_tx('\n');
+		guest_exit(3);
 	}
 	faults++;
 	fold(err);
@@ -152,29 +81,23 @@ void ptswitch_pf(u32 err)
 	wr(self_pte_va(j), (u32)frame[j % NFRAME] | P | W);
 }
 
+/* Every exception comes here (samples/lib/isr32.S): #PF is expected, any
+ * other vector is reported and ends the run. */
+void pm32_trap(struct frame32 *f)
+{
+	if (f->vec == 14) {
+		ptswitch_pf(f->err);
+		return;
+	}
+	pm32_unexpected("ptswitch", f);
+}
+
 static void tables_init(void)
 {
-	struct __attribute__((packed)) {
-		u16 lim;
-		u32 base;
-	} d;
-
-	gdt[1] = 0x00cf9a000000ffffULL; /* 0x08 code */
-	gdt[2] = 0x00cf92000000ffffULL; /* 0x10 data */
-	d.lim = sizeof(gdt) - 1;
-	d.base = (u32)gdt;
-	__asm__ volatile("lgdt %0\n\tljmp $0x08, $1f\n1:\tmov $0x10, %%ax\n\tmov %%ax, %%ds\n\t"
-			 "mov %%ax, %%es\n\tmov %%ax, %%ss" ::"m"(d)
-			 : "eax", "memory");
-	for (int v = 0; v < 32; v++) {
-		u32 off = (u32)(v == 14 ? pf_entry : other_entry);
-
-		idt[v] =
-		    (off & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) | ((u64)(off >> 16) << 48);
-	}
-	d.lim = sizeof(idt) - 1;
-	d.base = (u32)idt;
-	__asm__ volatile("lidt %0" ::"m"(d));
+	pm32_gdt_load();
+	for (int v = 0; v < 32; v++)
+		pm32_set_gate(v, isr32_table[v], GATE_INTR32, 0);
+	pm32_idt_load();
 
 	for (u32 k = 0; k < 1024; k++)
 		pt_low[k] = (k << 12) | P | W;
@@ -234,25 +157,21 @@ static void step(void)
 	}
 }
 
-void ptswitch_main(void)
+int sample_main(u32 magic __attribute__((unused)), u32 mbi_phys __attribute__((unused)))
 {
-	u32 cr0;
-
-	puts_("ptswitch: two address spaces, self-mapped tables\n");
+	serial_write("ptswitch: two address spaces, self-mapped tables\n");
 	tables_init();
-	set_cr3((u32)pd[0]);
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 | 0x80010000u) : "memory"); /* PG, WP */
+	pm32_paging_on((u32)pd[0]); /* CR0.PG and CR0.WP */
 	for (u32 n = 1; n <= 3000; n++) {
 		step();
 		if (n % 500 == 0) {
-			puts_("step ");
-			puthex(n);
-			puts_(" sum ");
-			puthex(sum);
-			puts_(" #PF ");
-			puthex(faults);
-			putc_('\n');
+			serial_write("step ");
+			serial_puthex(n, 8);
+			serial_write(" sum ");
+			serial_puthex(sum, 8);
+			serial_write(" #PF ");
+			serial_puthex(faults, 8);
+			serial_tx('\n');
 		}
 	}
 	/* Touch the whole window once more (reads, then a write to page 0
@@ -263,14 +182,12 @@ void ptswitch_main(void)
 	if ((rd(self_pte_va(0)) & (P | W)) == (P | W))
 		wr(WIN + 8, sum);
 	fold(rd(self_pte_va(0)) & (P | W | A | D));
-	puts_("final sum ");
-	puthex(sum);
-	putc_('\n');
+	serial_write("final sum ");
+	serial_puthex(sum, 8);
+	serial_tx('\n');
 	/* The spaces really differ: each window PDE is its own. */
-	puts_(pd[0][WIN >> 22] != pd[1][WIN >> 22] ? "ptswitch: spaces distinct\n"
-						   : "ptswitch: spaces SAME\n");
-	puts_("ptswitch: done\n");
-	outb(0xf4, 0);
-	for (;;)
-		__asm__ volatile("hlt");
+	serial_write(pd[0][WIN >> 22] != pd[1][WIN >> 22] ? "ptswitch: spaces distinct\n"
+							  : "ptswitch: spaces SAME\n");
+	serial_write("ptswitch: done\n");
+	return 0; /* to the debug-exit port (entry32.S) */
 }

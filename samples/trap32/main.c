@@ -20,145 +20,34 @@
  * uses no "hole" (PUSHF, SGDT, MOV from CS ...) so that its output is the
  * same even under plain --virt=trap.
  */
-#include <stdint.h>
+#include "samples/lib/check.h"
+#include "samples/lib/io.h"
+#include "samples/lib/pm32.h"
+#include "samples/lib/serial.h"
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-
-/* The interrupt frame, as start.S's common stub leaves it. */
-struct frame {
-	u32 edi, esi, ebp, esp0, ebx, edx, ecx, eax;
-	u32 vec, err;
-	u32 eip, cs, eflags;
-	u32 esp, ss; /* only from ring 3 */
-};
-
-void trap32_main(void);
-void trap32_trap(struct frame *f);
-u32 enter_user(u32 eip, u32 esp);
-void leave_user(u32 code) __attribute__((noreturn));
-
-/* ---- port I/O and the UART --------------------------------------------------- */
-
-static inline void outb(u16 p, u8 v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(p));
-}
-
-static inline u8 inb(u16 p)
-{
-	u8 v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(p));
-	return v;
-}
-
-#define COM1 0x3f8
-
-static void putc_(char ch)
-{
-	while (!(inb(COM1 + 5) & 0x20)) /* LSR.THRE: transmitter empty */
-		;
-	outb(COM1, (u8)ch);
-}
-
-static void puts_(const char *s)
-{
-	while (*s)
-		putc_(*s++);
-}
-
-static void puthex(u32 v, int digits)
-{
-	puts_("0x");
-	for (int k = (digits - 1) * 4; k >= 0; k -= 4)
-		putc_("0123456789abcdef"[(v >> k) & 15]);
-}
-
-static int failures;
-
-static void check(const char *what, int ok)
-{
-	puts_(ok ? "  ok   " : "  FAIL ");
-	puts_(what);
-	putc_('\n');
-	if (!ok)
-		failures++;
-}
+#define COM1 COM1_PORT
 
 /* ---- descriptor tables ---------------------------------------------------- */
 
-static u64 gdt[6];
-static u64 idt[256];
-static struct __attribute__((packed)) {
-	u32 link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
-	u32 gpr[8], seg[6], ldt;
-	u16 trap, iomap;
-} tss;
 static u8 kstack[8192] __attribute__((aligned(16))); /* ring-0 stack for ring 3 */
 static u8 ustack[4096] __attribute__((aligned(16)));
 
-static u64 seg_desc(u32 base, u32 limit, unsigned access, unsigned flags)
-{
-	return (limit & 0xffff) | ((u64)(base & 0xffffff) << 16) | ((u64)access << 40) |
-	       ((u64)((limit >> 16) & 0xf) << 48) | ((u64)flags << 52) | ((u64)(base >> 24) << 56);
-}
-
-/* A 32-bit gate: type 0xE interrupt (IF = 0), 0xF trap. */
-static void set_gate(int vec, void (*fn)(void), unsigned type, unsigned dpl)
-{
-	u32 off = (u32)fn;
-
-	idt[vec] = (off & 0xffff) | (0x08ULL << 16) | ((u64)(0x80 | dpl << 5 | type) << 40) |
-		   ((u64)(off >> 16) << 48);
-}
-
-/* start.S: stub_table[0..19] for the exceptions, [20..35] for IRQ 0-15. */
-extern void (*const stub_table[36])(void);
-extern void stub_128(void), stub_129(void);
-
+/* The GDT (pm32.h: kernel and user segments, the TSS), the TSS's ring-0
+ * stack, and the IDT: every exception and IRQ through samples/lib/isr32.S
+ * to pm32_trap() below. */
 static void tables_init(void)
 {
-	struct __attribute__((packed)) {
-		u16 lim;
-		u32 base;
-	} d;
-
-	gdt[1] = seg_desc(0, 0xfffff, 0x9a, 0xc);		/* 0x08 kernel code */
-	gdt[2] = seg_desc(0, 0xfffff, 0x92, 0xc);		/* 0x10 kernel data */
-	gdt[3] = seg_desc(0, 0xfffff, 0xfa, 0xc);		/* 0x18 user code, DPL 3 */
-	gdt[4] = seg_desc(0, 0xfffff, 0xf2, 0xc);		/* 0x20 user data, DPL 3 */
-	gdt[5] = seg_desc((u32)&tss, sizeof(tss) - 1, 0x89, 0); /* 0x28 TSS */
-	d.lim = sizeof(gdt) - 1;
-	d.base = (u32)gdt;
-	__asm__ volatile("lgdt %0\n\t"
-			 "ljmp $0x08, $1f\n"
-			 "1:\tmov $0x10, %%ax\n\t"
-			 "mov %%ax, %%ds\n\t"
-			 "mov %%ax, %%es\n\t"
-			 "mov %%ax, %%fs\n\t"
-			 "mov %%ax, %%gs\n\t"
-			 "mov %%ax, %%ss" ::"m"(d)
-			 : "eax", "memory");
-
-	/* The TSS: ring-0 stack for interrupts from ring 3; no I/O bitmap. */
-	tss.ss0 = 0x10;
-	tss.esp0 = (u32)(kstack + sizeof(kstack));
-	tss.iomap = sizeof(tss);
-	__asm__ volatile("ltr %w0" ::"r"(0x28));
+	pm32_gdt_load();
+	pm32_tss_load((u32)(kstack + sizeof(kstack)));
 
 	for (int v = 0; v < 20; v++)
-		set_gate(v, stub_table[v], 0xe, 0);
-	set_gate(3, stub_table[3], 0xf, 3); /* INT3 allowed from ring 3, trap gate */
+		pm32_set_gate(v, isr32_table[v], GATE_INTR32, 0);
+	pm32_set_gate(3, isr32_table[3], GATE_TRAP32, 3); /* INT3 allowed from ring 3 */
 	for (int v = 0; v < 16; v++)
-		set_gate(32 + v, stub_table[20 + v], 0xe, 0);
-	set_gate(0x80, stub_128, 0xe, 3); /* system calls */
-	set_gate(0x81, stub_129, 0xe, 0); /* not for ring 3: #GP(0x81*8+2) */
-	d.lim = sizeof(idt) - 1;
-	d.base = (u32)idt;
-	__asm__ volatile("lidt %0" ::"m"(d));
+		pm32_set_gate(32 + v, isr32_table[32 + v], GATE_INTR32, 0);
+	pm32_set_gate(0x80, isr32_128, GATE_INTR32, 3); /* system calls */
+	pm32_set_gate(0x81, isr32_129, GATE_INTR32, 0); /* not for ring 3: #GP(0x81*8+2) */
+	pm32_idt_load();
 }
 
 /* ---- PIC and PIT ------------------------------------------------------------- */
@@ -194,16 +83,17 @@ static volatile u32 last_err[256];
 static volatile u32 last_cs[256];
 static volatile u32 *volatile pf_fix_pte; /* #PF: write pf_fix_val here and retry */
 static volatile u32 pf_fix_val, pf_cr2;
+/* Where a faulting instruction resumes, or 0; global: the inline asm
+ * below stores it by name ("movl $1f, fixup"). */
 volatile u32 fixup;
-/* global: start.S-style asm stores it */ /* where a faulting instruction resumes, or 0 */
 
-static u32 sys_call(struct frame *f)
+static u32 sys_call(struct frame32 *f)
 {
 	switch (f->eax) {
 	case 0: leave_user(f->ebx); /* exit(code) */
 	case 1:			    /* write(buf, len) */
 		for (u32 k = 0; k < f->ecx; k++)
-			putc_(((const char *)f->ebx)[k]);
+			serial_tx(((const char *)f->ebx)[k]);
 		return f->ecx;
 	case 2: return ticks;		    /* ticks() */
 	case 3: return f->cs | f->ss << 16; /* whoami(): the selectors the frame holds */
@@ -212,7 +102,7 @@ static u32 sys_call(struct frame *f)
 	return (u32)-1;
 }
 
-void trap32_trap(struct frame *f)
+void pm32_trap(struct frame32 *f)
 {
 	if (f->vec >= 32 && f->vec < 48) {
 		if (f->vec == 32)
@@ -249,16 +139,7 @@ void trap32_trap(struct frame *f)
 		fixup = 0;
 		return;
 	}
-	puts_("trap32: unexpected exception ");
-	puthex(f->vec, 2);
-	puts_(" err ");
-	puthex(f->err, 4);
-	puts_(" at ");
-	puthex(f->eip, 8);
-	putc_('\n');
-	outb(0xf4, 3);
-	for (;;)
-		__asm__ volatile("cli; hlt");
+	pm32_unexpected("trap32", f);
 }
 
 /* ---- the ring-3 task ------------------------------------------------------------ */
@@ -325,30 +206,8 @@ static u32 pt_test[1024] __attribute__((aligned(4096)));
 static u32 pt_test2[1024] __attribute__((aligned(4096)));
 static u32 frames[3][1024] __attribute__((aligned(4096)));
 
-static inline u32 rd(u32 va)
-{
-	return *(volatile u32 *)va;
-}
-
-static inline void wr(u32 va, u32 v)
-{
-	*(volatile u32 *)va = v;
-}
-
-static inline void invlpg(u32 va)
-{
-	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
-}
-
-static inline void set_cr3(u32 v)
-{
-	__asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
-}
-
 static void paging_tests(void)
 {
-	u32 cr0;
-
 	for (u32 k = 0; k < 2048; k++)
 		pt_low[k / 1024][k % 1024] = (k << 12) | PG_P | PG_W;
 	pd[0] = (u32)pt_low[0] | PG_P | PG_W;
@@ -365,11 +224,8 @@ static void paging_tests(void)
 	frames[1][0] = 0xb1;
 	frames[2][0] = 0xc2;
 
-	set_cr3((u32)pd);
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	cr0 |= 0x80010000; /* PG, WP */
-	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
-	puts_("trap32: paging on\n");
+	pm32_paging_on((u32)pd); /* CR0.PG and CR0.WP */
+	serial_write("trap32: paging on\n");
 
 	/* A and D (SDM Vol 3 §4.8): a read sets A, a write D. */
 	check("read through a 4 KiB page", rd(TEST_VA) == 0xa0);
@@ -409,13 +265,13 @@ static void paging_tests(void)
 
 /* ---- the kernel --------------------------------------------------------------- */
 
-void trap32_main(void)
+int sample_main(u32 magic __attribute__((unused)), u32 mbi_phys __attribute__((unused)))
 {
 	u32 q = 0, r;
 
-	puts_("trap32: 32-bit kernel, no paging\n");
+	serial_write("trap32: 32-bit kernel, no paging\n");
 	tables_init();
-	puts_("trap32: GDT, IDT and TSS loaded\n");
+	serial_write("trap32: GDT, IDT and TSS loaded\n");
 
 	/* The UART, as a device: the scratch register keeps what we write. */
 	outb(COM1 + 7, 0xa5);
@@ -446,7 +302,7 @@ void trap32_main(void)
 	check("5 timer interrupts, HLT woken by IRQ 0", ticks >= 5);
 
 	/* The ring-3 task. */
-	r = enter_user((u32)user_main, (u32)(ustack + sizeof(ustack)));
+	r = enter_user(user_main, (u32)(ustack + sizeof(ustack)), 0x202); /* IF = 1, IOPL 0 */
 	check("user task exited with 42", r == 42);
 	check("#GP(0) for CLI and OUT at ring 3", seen[13] == 4 && last_cs[13] == 0x1b);
 	check("#GP(0x40a) for INT 0x81 (gate DPL 0) at ring 3", last_err[13] == 0x40a);
@@ -454,11 +310,9 @@ void trap32_main(void)
 
 	paging_tests();
 
-	if (failures)
-		puts_("trap32: FAILED\n");
+	if (check_failures())
+		serial_write("trap32: FAILED\n");
 	else
-		puts_("trap32: all passed\n");
-	outb(0xf4, failures ? 1 : 0);
-	for (;;)
-		__asm__ volatile("cli; hlt");
+		serial_write("trap32: all passed\n");
+	return check_failures() ? 1 : 0; /* to the debug-exit port (entry32.S) */
 }

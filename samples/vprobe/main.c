@@ -6,64 +6,39 @@
  * The kernel runs each such instruction at what it believes is ring 0 and
  * compares the answer with what bare metal must give (the values it loaded
  * itself).  Every mismatch is a "hole".  Exit (debug-exit port 0xF4):
- * 0 = believes bare metal, 1 = VMM detected.
+ * 0 = believes bare metal, 1 = VMM detected.  Its GDT is samples/lib's
+ * flat one (pm32.h), loaded first.
  */
-#include <stdint.h>
-
-extern uint64_t vprobe_gdt[];
-
-static inline void outb(uint16_t p, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(p));
-}
-
-static void putc_(char ch)
-{
-	outb(0x3f8, (uint8_t)ch);
-}
-
-static void puts_(const char *s)
-{
-	while (*s)
-		putc_(*s++);
-}
-
-static void puthex(uint32_t v)
-{
-	puts_("0x");
-	for (int k = 28; k >= 0; k -= 4)
-		putc_("0123456789abcdef"[(v >> k) & 15]);
-}
+#include "samples/lib/pm32.h"
+#include "samples/lib/serial.h"
 
 static int holes;
 
 /* One probe: what we saw against what bare metal gives. */
-static void check(const char *what, uint32_t saw, uint32_t want)
+static void check(const char *what, u32 saw, u32 want)
 {
-	puts_(saw == want ? "  ok   " : "  HOLE ");
-	puts_(what);
-	puts_(": saw ");
-	puthex(saw);
-	puts_(" expected ");
-	puthex(want);
-	putc_('\n');
+	serial_write(saw == want ? "  ok   " : "  HOLE ");
+	serial_write(what);
+	serial_write(": saw ");
+	serial_puthex(saw, 8);
+	serial_write(" expected ");
+	serial_puthex(want, 8);
+	serial_tx('\n');
 	if (saw != want)
 		holes++;
 }
 
-void vprobe_main(void)
+int sample_main(u32 magic __attribute__((unused)), u32 mbi_phys __attribute__((unused)))
 {
-	struct __attribute__((packed)) {
-		uint16_t lim;
-		uint32_t base;
-	} gd, id;
-	uint16_t sel;
-	uint32_t v, ok;
+	struct pm32_dtr gd, id;
+	u16 sel;
+	u32 v, ok;
 
-	puts_("vprobe: sensitive instructions at ring 0\n");
+	pm32_gdt_load(); /* flat ring-0 code 0x08 and data 0x10 */
+	serial_write("vprobe: sensitive instructions at ring 0\n");
 
 	__asm__ volatile("sgdt %0" : "=m"(gd));
-	check("sgdt base", gd.base, (uint32_t)vprobe_gdt);
+	check("sgdt base", gd.base, (u32)pm32_gdt);
 
 	/* Our IDT is the 0-limit one of the multiboot state: set it ourselves. */
 	id.lim = 0x7ff;
@@ -108,14 +83,12 @@ void vprobe_main(void)
 	check("verw ds", ok & 1, 1);
 
 	if (holes) {
-		puts_("vprobe: VMM detected (");
-		putc_('0' + holes / 10);
-		putc_('0' + holes % 10);
-		puts_(" holes)\n");
+		serial_write("vprobe: VMM detected (");
+		serial_tx('0' + holes / 10);
+		serial_tx('0' + holes % 10);
+		serial_write(" holes)\n");
 	} else {
-		puts_("vprobe: bare metal\n");
+		serial_write("vprobe: bare metal\n");
 	}
-	outb(0xf4, holes ? 1 : 0);
-	for (;;)
-		__asm__ volatile("hlt");
+	return holes ? 1 : 0; /* to the debug-exit port (entry32.S) */
 }

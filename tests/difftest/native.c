@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "tests/difftest/difftest.h"
+#include "tests/difftest/host.h"
 
 #include <setjmp.h>
 #include <signal.h>
@@ -52,37 +53,16 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	siglongjmp(env, 1);
 }
 
-static void *map_fixed(u64 va, u64 len, int prot)
-{
-	void *p =
-	    mmap((void *)va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p == MAP_FAILED || p != (void *)va)
-		return NULL;
-	return p;
-}
-
 int dt_native_init(void)
 {
-	static u8 altstack[64 * 1024];
-	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
-	struct sigaction sa;
-
-	code = map_fixed(DT_CODE_VA, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
-	if (!code || !map_fixed(DT_DATA_VA, DT_DATA_LEN, PROT_READ | PROT_WRITE) ||
-	    !map_fixed(DT_STATE_VA, 0x1000, PROT_READ | PROT_WRITE)) {
+	code = dt_map_fixed(DT_CODE_VA, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+	if (!code || !dt_map_fixed(DT_DATA_VA, DT_DATA_LEN, PROT_READ | PROT_WRITE) ||
+	    !dt_map_fixed(DT_STATE_VA, 0x1000, PROT_READ | PROT_WRITE)) {
 		fprintf(stderr, "difftest: cannot map the fixed test pages at 0x%llx\n",
 			DT_CODE_VA);
 		return -1;
 	}
-	if (sigaltstack(&ss, NULL))
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	for (int s = 0; s < 5; s++)
-		sigaction((int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}[s], &sa, NULL);
-	return 0;
+	return dt_catch_faults(on_signal);
 }
 
 /* Machine code is written byte by byte, one instruction per line with its

@@ -3,8 +3,8 @@
  * under QEMU user-mode emulation (qemu-i386), for hosts whose kernel cannot
  * execute compatibility-mode code natively (native.c's 32-bit path).
  *
- * Built with gcc -m32 -static (not linked into vmlab-difftest: difftest.mk
- * builds it alone).  It reads struct dt_wire_req records from stdin and
+ * Built with gcc -m32 -static with host.c (not linked into vmlab-difftest:
+ * difftest.mk builds it alone).  It reads struct dt_wire_req records from stdin and
  * answers each with a struct dt_wire_reply on stdout (layout.h).  For every
  * case it does what native.c does for a 64-bit one, in 32-bit protected
  * mode at CPL 3 (a Linux i386 process: CS 0x23, DS/ES/SS 0x2b, flat):
@@ -19,9 +19,9 @@
  * the vector the (emulated) CPU raised; see vector_of().
  */
 #define _GNU_SOURCE
+#include "tests/difftest/host.h"
 #include "tests/difftest/layout.h"
 
-#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,15 +62,6 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	sig_trap = uc->uc_mcontext.gregs[REG_TRAPNO];
 	sig_eip = uc->uc_mcontext.gregs[REG_EIP];
 	siglongjmp(env, 1);
-}
-
-static void *map_fixed(uint32_t va, uint32_t len, int prot)
-{
-	void *p =
-	    mmap((void *)va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p == MAP_FAILED || p != (void *)va)
-		return NULL;
-	return p;
 }
 
 /* Machine code is written byte by byte, one instruction per line with its
@@ -196,57 +187,32 @@ static void run(const struct dt_wire_req *rq, struct dt_wire_reply *rp)
 	memcpy(rp->data, (void *)(uintptr_t)DT_DATA_VA, DT_DATA_LEN);
 }
 
-static int xfer(int fd, void *buf, size_t n, int writing)
-{
-	char *p = buf;
-
-	while (n) {
-		ssize_t k = writing ? write(fd, p, n) : read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int main(void)
 {
-	static uint8_t altstack[64 * 1024];
 	static struct dt_wire_req rq;
 	static struct dt_wire_reply rp;
-	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
-	struct sigaction sa;
 	uint16_t gs;
 
 	__asm__ volatile("mov %%gs, %0" : "=r"(gs));
 	host_gs = gs;
-	code = map_fixed((uint32_t)DT_CODE_VA, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
-	if (!code || !map_fixed((uint32_t)DT_DATA_VA, DT_DATA_LEN, PROT_READ | PROT_WRITE) ||
-	    !map_fixed((uint32_t)DT_STATE_VA, 0x1000, PROT_READ | PROT_WRITE)) {
+	code = dt_map_fixed((uint32_t)DT_CODE_VA, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+	if (!code || !dt_map_fixed((uint32_t)DT_DATA_VA, DT_DATA_LEN, PROT_READ | PROT_WRITE) ||
+	    !dt_map_fixed((uint32_t)DT_STATE_VA, 0x1000, PROT_READ | PROT_WRITE)) {
 		fprintf(stderr, "difftest-oracle32: cannot map the fixed test pages at %#x\n",
 			(unsigned)DT_CODE_VA);
 		return 1;
 	}
-	if (sigaltstack(&ss, NULL))
+	if (dt_catch_faults(on_signal))
 		return 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	for (int s = 0; s < 5; s++)
-		sigaction((int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}[s], &sa, NULL);
 	for (;;) {
-		if (xfer(0, &rq, sizeof(rq), 0))
+		if (dt_xfer(0, &rq, sizeof(rq), 0))
 			return 0; /* the tester closed the pipe: done */
 		if (rq.magic != DT_WIRE_MAGIC || rq.len == 0 || rq.len > 15) {
 			fprintf(stderr, "difftest-oracle32: bad request\n");
 			return 1;
 		}
 		run(&rq, &rp);
-		if (xfer(1, &rp, sizeof(rp), 1))
+		if (dt_xfer(1, &rp, sizeof(rp), 1))
 			return 1;
 	}
 }

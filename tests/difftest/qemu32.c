@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "tests/difftest/difftest.h"
+#include "tests/difftest/host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,22 +35,6 @@
 static pid_t child = -1;
 static int to_fd = -1, from_fd = -1;
 static char oracle_path[PATH_MAX + 32], qemu_path[PATH_MAX];
-
-static int xfer(int fd, void *buf, size_t n, bool writing)
-{
-	char *p = buf;
-
-	while (n) {
-		ssize_t k = writing ? write(fd, p, n) : read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
 
 static void stop_child(void)
 {
@@ -98,7 +83,7 @@ static bool ask(const struct dt_wire_req *rq, struct dt_wire_reply *rp)
 {
 	if (child < 0 && start_child())
 		return false;
-	if (xfer(to_fd, (void *)rq, sizeof(*rq), true) || xfer(from_fd, rp, sizeof(*rp), false) ||
+	if (dt_xfer(to_fd, (void *)rq, sizeof(*rq), 1) || dt_xfer(from_fd, rp, sizeof(*rp), 0) ||
 	    rp->magic != DT_WIRE_MAGIC) {
 		stop_child();
 		return false;
