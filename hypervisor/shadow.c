@@ -44,16 +44,16 @@ u64 shadow_desc(u64 d, u64 vmm_base)
 	if (!(d & D_P)) {
 		/* Not present: the real CPU must still check DPL before P
 		 * (#GP before #NP/#SS), so code/data get DPL 0 -> 1 too. */
-		if ((d & D_S) && !(d & D_DPL))
-			d |= 1ULL << D_DPL_SHIFT;
+		if (d & D_S)
+			d = (d & ~D_DPL) |
+			    (u64)vmm_real_ring((unsigned)((d & D_DPL) >> D_DPL_SHIFT)) << D_DPL_SHIFT;
 		return d;
 	}
 	if (!(d & D_S))
 		return d & ~D_P; /* system descriptor: the VMM emulates its use */
 
-	/* Ring compression: DPL 0 -> 1. */
-	if (((d & D_DPL) >> D_DPL_SHIFT) == 0)
-		d |= 1ULL << D_DPL_SHIFT;
+	/* Ring compression: DPL 0 -> 1, 1 -> 2 (vmm.h vmm_real_ring). */
+	d = (d & ~D_DPL) | (u64)vmm_real_ring((unsigned)((d & D_DPL) >> D_DPL_SHIFT)) << D_DPL_SHIFT;
 
 	/* Truncation: an expand-up segment (code, or data without type bit
 	 * 2 "expand-down") must end below the VMM's area. */
@@ -61,15 +61,16 @@ u64 shadow_desc(u64 d, u64 vmm_base)
 		/* Expand-down data (SDM Vol 3 §3.4.5.1): valid offsets are
 		 * limit+1 .. 0xFFFF (B = 0) or 0xFFFFFFFF (B = 1).  The top is
 		 * fixed, so it cannot be truncated: a segment that reaches the
-		 * VMM's area (or wraps past 4 GiB) is shadowed not present --
-		 * the guest's load faults into the VMM, which refuses it
-		 * (vmm_trap.c) -- never handed to the real CPU. */
+		 * VMM's area (or wraps past 4 GiB) is shadowed EMPTY (limit
+		 * 0xFFFFFFFF, G = 1: no valid offset) -- its load succeeds as
+		 * on hardware, every access faults into the VMM, which runs it
+		 * on the guest's true cache (vmm_edseg.c). */
 		u64 upper = (d & (1ULL << 54)) ? 0xffffffffULL : 0xffffULL;
 		u64 lim = shadow_desc_limit(d);
 
 		if (lim >= upper || base + upper < vmm_base)
 			return d;
-		return d & ~D_P;
+		return d | 0xffffULL | (0xfULL << 48) | D_G;
 	}
 	top = base + (u64)shadow_desc_limit(d);
 	if (top < vmm_base)
@@ -145,11 +146,9 @@ void vmm_shadow_gdt(struct vmm *m)
  * The descriptor comes from the shadow GDT (the caller synced it). */
 void vmm_load_seg(struct vmm *m, struct cpu *c, enum sreg s, u16 gsel)
 {
-	u16 sel = gsel;
+	u16 sel = vmm_real_sel(gsel); /* RPL 0 -> 1, 1 -> 2 */
 	u64 d = 0;
 
-	if ((sel & 3) == 0 && (sel & ~3))
-		sel |= 1;
 	if (!(sel & ~3)) {
 		seg_load_null(c, s, sel);
 		return;

@@ -43,6 +43,8 @@ struct spt *spt_create(u64 mem_size)
 	s->traced = xcalloc(s->nframes + 1, sizeof(u16));
 	s->wmapped = xcalloc(s->nframes + 1, 1);
 	s->active = -1;
+	for (int j = 0; j < SPT_MAX_CPUS; j++)
+		s->cpu_active[j] = -1;
 	return s;
 }
 
@@ -85,6 +87,65 @@ void spt_note_writable(struct vmm *m, u32 f)
 		m->spt->wmapped[f] = 1;
 }
 
+/* ---- SMP: who uses which directory ------------------------------------------ */
+
+/* The directory CPU j pages through (the current CPU's is s->active). */
+static int active_of(const struct spt *s, int j)
+{
+	return j == s->cur ? s->active : s->cpu_active[j];
+}
+
+/* Is directory k in some real CPU's CR3 other than the current one's? */
+static bool pd_used_elsewhere(const struct vmm *m, int k)
+{
+	const struct spt *s = m->spt;
+
+	for (int j = 0; j < m->vm->ncpus && j < SPT_MAX_CPUS; j++)
+		if (j != s->cur && s->cpu_active[j] == k)
+			return true;
+	return false;
+}
+
+/*
+ * A shadow entry of directory pdk (or, pdk < 0, of any) went away: every
+ * CPU paging through it drops what its soft TLB cached from it -- page
+ * `lin`, or everything when all_ is set.  Over-invalidation is safe, under-
+ * invalidation is not: the other CPUs' TLBs are the VMM's, not the guest's
+ * (the guest's own TLB semantics are the shadow's, kept coherent by traces).
+ */
+static void flush_users(struct vmm *m, int pdk, u32 lin, bool all_)
+{
+	struct spt *s = m->spt;
+
+	for (int j = 0; j < m->vm->ncpus && j < SPT_MAX_CPUS; j++) {
+		int k = active_of(s, j);
+
+		if (k < 0 || (pdk >= 0 && k != pdk))
+			continue;
+		if (all_)
+			cpu_tlb_flush(&m->vm->cpus[j], true);
+		else
+			cpu_tlb_flush_page(&m->vm->cpus[j], lin);
+	}
+}
+
+void spt_cpu_switch(struct spt *s, int cpu)
+{
+	if (cpu == s->cur)
+		return;
+	s->cpu_active[s->cur] = s->active;
+	s->active = s->cpu_active[cpu];
+	s->cur = cpu;
+}
+
+void spt_cpu_release(struct spt *s, int cpu)
+{
+	if (cpu == s->cur)
+		s->active = -1;
+	else
+		s->cpu_active[cpu] = -1;
+}
+
 static void ev(struct vmm *m, struct cpu *c, u64 addr, int kind, u64 val, const char *what)
 {
 	trace_emit(&m->vm->trace, TRACE_SHADOW, c ? c->index : 0, addr, (u64)kind, val, 0, 0, what);
@@ -122,7 +183,7 @@ static void trace_add(struct vmm *m, struct cpu *c, u32 f)
 		m->stats.spt_protects++;
 		ev(m, c, (u64)f << 12, SPT_EV_PROTECT, 0, "protect");
 		if (c)
-			cpu_tlb_flush(c, true);
+			flush_users(m, -1, 0, true); /* any CPU may have cached W */
 	}
 }
 
@@ -152,6 +213,8 @@ static void page_free(struct vmm *m, int k)
 		for (int j = 0; j < VMM_SPT_POOL_N; j++)
 			if (m->spt->page[j].kind == SPT_PT && m->spt->page[j].owner == k)
 				page_free(m, j);
+		if (pd_used_elsewhere(m, k))
+			panic("shadow: freeing directory %d in another CPU's CR3", k);
 		m->spt->npd--;
 		if (m->spt->active == k)
 			m->spt->active = -1;
@@ -167,7 +230,7 @@ static bool evict_lru(struct vmm *m, struct cpu *c, int keep)
 	int best = -1;
 
 	for (int k = 0; k < VMM_SPT_POOL_N; k++)
-		if (s->page[k].kind == SPT_PD && k != keep &&
+		if (s->page[k].kind == SPT_PD && k != keep && !pd_used_elsewhere(m, k) &&
 		    (best < 0 || s->page[k].used < s->page[best].used))
 			best = k;
 	if (best < 0)
@@ -194,12 +257,16 @@ static void pd_clear(struct vmm *m, int k)
 }
 
 /* A free pool page: evicting cached address spaces first, then, when only
- * the active one is left, its page tables (a counted flush). */
+ * directories in use are left, their page tables (a counted flush): the
+ * current CPU's first, then the other CPUs' (SMP), whose TLBs go too. */
 static int page_alloc(struct vmm *m, struct cpu *c)
 {
 	struct spt *s = m->spt;
+	int next = 0; /* 0: the current CPU's directory; j + 1: CPU j's */
 
 	for (;;) {
+		int victim = -1;
+
 		for (int k = 0; k < VMM_SPT_POOL_N; k++)
 			if (s->page[k].kind == SPT_FREE) {
 				memset(spt_table(m, k), 0, 4096);
@@ -207,14 +274,17 @@ static int page_alloc(struct vmm *m, struct cpu *c)
 			}
 		if (evict_lru(m, c, s->active))
 			continue;
-		if (s->active < 0)
+		for (; victim < 0 && next <= m->vm->ncpus && next <= SPT_MAX_CPUS; next++)
+			victim = next == 0	      ? s->active
+				 : next - 1 == s->cur ? -1
+						      : s->cpu_active[next - 1];
+		if (victim < 0)
 			panic("shadow: pool of %d pages exhausted without a directory",
 			      VMM_SPT_POOL_N);
 		m->stats.spt_flushes++;
-		ev(m, c, s->page[s->active].cr3, SPT_EV_FLUSH, 0, "flush");
-		pd_clear(m, s->active);
-		if (c)
-			cpu_tlb_flush(c, true);
+		ev(m, c, s->page[victim].cr3, SPT_EV_FLUSH, 0, "flush");
+		pd_clear(m, victim);
+		flush_users(m, victim, 0, true);
 	}
 }
 
@@ -223,7 +293,7 @@ static int page_alloc(struct vmm *m, struct cpu *c)
 void spt_drop_all(struct vmm *m, struct cpu *c)
 {
 	for (int k = 0; k < VMM_SPT_POOL_N; k++)
-		if (m->spt->page[k].kind == SPT_PD)
+		if (m->spt->page[k].kind == SPT_PD && !pd_used_elsewhere(m, k))
 			page_free(m, k);
 	m->stats.spt_flushes++;
 	ev(m, c, m->v.cr3, SPT_EV_FLUSH, 0, "flush");
@@ -236,10 +306,14 @@ void spt_switch(struct vmm *m, struct cpu *c, u32 cr3)
 	struct spt *s = m->spt;
 	int k = -1;
 	u32 *pd;
+	u8 mode =
+	    ((m->v.cr0 & CR0_WP) ? SPT_MODE_WP : 0) | ((m->v.cr4 & CR4_PSE) ? SPT_MODE_PSE : 0);
 
 	cr3 &= ~0xfffu;
+	/* The key: the guest CR3 and the walk rules (another vCPU may share
+	 * the address space under another CR0.WP/CR4.PSE). */
 	for (int j = 0; j < VMM_SPT_POOL_N; j++)
-		if (s->page[j].kind == SPT_PD && s->page[j].cr3 == cr3)
+		if (s->page[j].kind == SPT_PD && s->page[j].cr3 == cr3 && s->page[j].mode == mode)
 			k = j;
 	if (k >= 0) {
 		/* HIT: this address space was shadowed before; the traces kept
@@ -251,7 +325,8 @@ void spt_switch(struct vmm *m, struct cpu *c, u32 cr3)
 		if (s->npd >= SPT_CACHE_MAX)
 			evict_lru(m, c, -1);
 		k = page_alloc(m, c);
-		s->page[k] = (struct spt_page){.kind = SPT_PD, .frame = cr3 >> 12, .cr3 = cr3};
+		s->page[k] =
+		    (struct spt_page){.kind = SPT_PD, .frame = cr3 >> 12, .cr3 = cr3, .mode = mode};
 		s->npd++;
 		trace_add(m, c, cr3 >> 12);
 		pd = spt_table(m, k);
@@ -287,6 +362,7 @@ u32 *spt_pt_for(struct vmm *m, struct cpu *c, u32 lin, u32 frame)
 		 * the same PDE arrives here too.  Start it again. */
 		page_free(m, t);
 		pd[slot] = 0;
+		flush_users(m, pdk, 0, true);
 	}
 	t = page_alloc(m, c);
 	/* page_alloc may have flushed the active directory: pdk is kept. */
@@ -312,7 +388,6 @@ void spt_entry_written(struct vmm *m, struct cpu *c, u32 pa, u32 old, u32 val)
 {
 	struct spt *s = m->spt;
 	u32 f = pa >> 12, idx = (pa & 0xfff) >> 2;
-	bool flush_all = false;
 
 	if (!s || old == val || only_sets_ad(old, val))
 		return;
@@ -330,7 +405,8 @@ void spt_entry_written(struct vmm *m, struct cpu *c, u32 pa, u32 old, u32 val)
 				page_free(m, t);
 			if (pd[idx]) {
 				pd[idx] = 0;
-				flush_all |= k == s->active;
+				if (c)
+					flush_users(m, k, 0, true);
 				m->stats.spt_syncs++;
 				ev(m, c, pa, SPT_EV_SYNC, val, "sync-pde");
 			}
@@ -341,15 +417,14 @@ void spt_entry_written(struct vmm *m, struct cpu *c, u32 pa, u32 old, u32 val)
 
 			if (pt[idx]) {
 				pt[idx] = 0;
-				if (c && p->owner == s->active)
-					cpu_tlb_flush_page(c, (u64)p->slot << 22 | idx << 12);
+				if (c)
+					flush_users(m, p->owner, (u32)p->slot << 22 | idx << 12,
+						    false);
 				m->stats.spt_syncs++;
 				ev(m, c, pa, SPT_EV_SYNC, val, "sync-pte");
 			}
 		}
 	}
-	if (flush_all && c)
-		cpu_tlb_flush(c, true);
 }
 
 /* ---- the view: guest walk and shadow walk side by side (monitor `pt`) ---- */

@@ -43,6 +43,7 @@ struct cpu;
 #define VMM_PDE ((u32)(VMM_AREA_BASE >> 22))
 
 #define SPT_CACHE_MAX 8		  /* cached shadow directories (address spaces) */
+#define SPT_MAX_CPUS  64	  /* CONFIG_MAX_CPUS: one active directory each */
 #define SPT_NO_FRAME  0xffffffffu /* a shadow PT for a guest 4 MiB page */
 
 enum spt_kind { SPT_FREE, SPT_PD, SPT_PT };
@@ -66,6 +67,7 @@ struct spt_page {
 	u8 kind;   /* enum spt_kind */
 	u32 frame; /* source frame (guest-physical >> 12), or SPT_NO_FRAME */
 	u32 cr3;   /* PD: the guest CR3 (page-aligned) it shadows: the cache key */
+	u8 mode;   /* PD: ... and the walk rules it was built under (SPT_MODE_*) */
 	u16 owner; /* PT: the pool index of its directory */
 	u16 slot;  /* PT: its PDE index in that directory */
 	u64 used;  /* PD: last switched to (LRU clock) */
@@ -73,11 +75,18 @@ struct spt_page {
 
 struct spt {
 	struct spt_page page[VMM_SPT_POOL_N];
-	u32 nframes;  /* guest RAM frames */
-	u16 *traced;  /* [nframes] shadow pages whose source is this frame */
-	u8 *wmapped;  /* [nframes] some shadow PTE may map it writable */
-	int active;   /* pool index of the directory in the real CR3, or -1 */
-	unsigned npd; /* cached directories */
+	u32 nframes; /* guest RAM frames */
+	u16 *traced; /* [nframes] shadow pages whose source is this frame */
+	u8 *wmapped; /* [nframes] some shadow PTE may map it writable */
+	int active;  /* pool index of the directory in the CURRENT CPU's real CR3, or -1 */
+	/* SMP (vmm.h "SMP"): the cache is SHARED by the vCPUs; each real CPU
+	 * has its own active directory.  `active` is the current CPU's (the
+	 * world switch saves it in cpu_active[cur] and loads the next one's);
+	 * a directory active on any CPU is never evicted or freed, and a zap
+	 * in it flushes the soft TLB of every CPU that has it in its CR3. */
+	int cur;		      /* the CPU whose directory `active` is */
+	int cpu_active[SPT_MAX_CPUS]; /* the other CPUs' (valid for j != cur) */
+	unsigned npd;		      /* cached directories */
 	u64 clock;
 	u32 snap[4][1024]; /* trace writes: the guest tables before the write */
 };
@@ -106,6 +115,11 @@ struct spt_view {
 	bool traced; /* the guest page is a traced page-table frame */
 };
 
+/* The walk rules a shadow directory was built under (the cache key with
+ * the CR3): CR0.WP and CR4.PSE of the vCPU that switched to it. */
+#define SPT_MODE_WP  1
+#define SPT_MODE_PSE 2
+
 /* Create/destroy the cache for a guest of mem_size bytes. */
 struct spt *spt_create(u64 mem_size);
 void spt_destroy(struct spt *s);
@@ -116,7 +130,12 @@ u32 spt_page_pa(int k);
 /* The pool page a shadow PDE points to, or -1. */
 int spt_page_of(u32 spde);
 
-/* Drop every shadow page (CR0.PG/WP, CR4.PSE/PGE changes, enable). */
+/* The world switch (vmm_smp.c): CPU `cpu` becomes the current one. */
+void spt_cpu_switch(struct spt *s, int cpu);
+/* CPU `cpu` stops paging through the cache (INIT, CR0.PG = 0). */
+void spt_cpu_release(struct spt *s, int cpu);
+/* Drop every shadow page no other CPU is using (CR0.PG/WP, CR4.PSE/PGE
+ * changes, enable); the others' directories stay, coherent by traces. */
 void spt_drop_all(struct vmm *m, struct cpu *c);
 /* Make the shadow of guest CR3 `cr3` the real CR3: a cached one (hit) or a
  * new, empty one (miss; the least recently used is evicted when full). */

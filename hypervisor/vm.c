@@ -363,6 +363,9 @@ void vm_run_until(struct vm *vm, int step_cpu, u64 nsteps, struct vm_stop *st)
 			b->current_cpu = i;
 			if (lapic_of(b))
 				lapic_set_hw_enabled(lapic_of(b), i, c->msr.apic_base & BIT(11));
+			/* --virt=trap: the VMM's world switch to this CPU (vmm_smp.c). */
+			if (vm->vmm)
+				vmm_world_switch(vm->vmm, c);
 			r = cpu_run(c, slice);
 			/* A breakpoint, watchpoint or event break (a triple-fault
 			 * break is reported before the shutdown it announces). */
@@ -421,9 +424,11 @@ void vm_run_until(struct vm *vm, int step_cpu, u64 nsteps, struct vm_stop *st)
 		for (int i = 0; i < vm->ncpus && all_halted; i++) {
 			struct cpu *c = &vm->cpus[i];
 
+			/* (c->hooks: under --virt=trap the VMM's line, gated by
+			 * this CPU's virtual IF.) */
 			if (c->halted && !c->wait_for_sipi &&
 			    ((c->nmi_pending && !c->nmi_blocked) ||
-			     ((c->rflags & FL_IF) && hook_intr_pending(vm, c))))
+			     ((c->rflags & FL_IF) && c->hooks.intr_pending(vm, c))))
 				all_halted = false;
 		}
 		if (!all_halted)

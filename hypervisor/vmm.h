@@ -58,28 +58,51 @@
  *
  * REFUSALS (vmm_refuse): one line "vmlab: vmm: ..." and exit status 10
  * (VM_EXIT_UNSUPPORTED, README), never a fake triple fault: clearing
- * CR0.PE again, PAE paging, long mode (EFER.LME), guest ring 1/2 (ring
- * compression has no room: the guest kernel IS real ring 1), far
- * transfers through call gates or TSSs, expand-down segments reaching the
- * VMM's area, virtual-8086 mode (an emulated IRET with EFLAGS.VM), and
- * a pg-strict trap the VMM cannot emulate.  Guest ring 3 gets its virtual
+ * CR0.PE again, PAE paging, long mode (EFER.LME), far transfers to a TSS
+ * or task gate (task switches), an access through an expand-down segment
+ * that reaches the VMM's area other than a MOV with paging off, and a
+ * pg-strict trap the VMM cannot emulate.  Guest ring 3 gets its virtual
  * IOPL and its TSS's I/O permission bitmap (vmm_iopl_allowed).
+ * No longer refused (issue 8): guest rings 1 and 2 (compressed to real
+ * ring 2, below: vmm_real_ring), call gates and far RET outwards
+ * (vmm_gate.c), expand-down segments reaching the VMM's area (shadowed
+ * empty, every access emulated: vmm_edseg.c), virtual-8086 mode (entry
+ * and exit emulated, the v86 code native at CPL 3: vmm_v86.c).
  * tests/suites/trap-equiv.sh lists each guest that stops at one.
  *
- * ONE vCPU (--smp 1; SMP is refused at vmm_create, status 2).  What SMP
- * would take, and why it is not there yet: struct vmm holds ONE struct
- * vcpu and ONE reserved area (shadow GDT, TSS with its busy descriptor,
- * IDT, shadow LDT), all of which must become per-CPU (each real CPU needs
- * its own TSS and LDT shadow, GDTs may be shared); the shadow page-table
- * cache (shadow_pt.c) tracks one current CR3 and zaps entries on a traced
- * write without telling other vCPUs (a cross-vCPU shootdown is needed);
- * the CPU hooks reach the VMM through vm->vmm, not per CPU; and an AP
- * starts through INIT/SIPI in REAL mode (cpu.wait_for_sipi, vm.c), so the
- * real-mode phase and the CR0.PE take-over (activate) must run per CPU,
- * with the guest's APIC ICR writes (MMIO, not trapping) left to the
- * device model.  Output equivalence with --virt=none also needs the same
- * round-robin slice order, which emulated instructions now respect
- * (they retire in vm->retired).
+ * SMP (--smp N, vmm_smp.c): struct vmm keeps ONE struct vcpu (m->v) and
+ * ONE reserved area -- the view of the CPU that runs NOW, on which all of
+ * the VMM works unchanged -- and a saved WORLD per CPU: its vcpu (virtual
+ * IF, halt, CRs, GDTR/IDTR, LDTR/TR, MSRs), whether it is in its real-mode
+ * phase or taken over, and the per-CPU parts of the area: the shadow GDT's
+ * contents (each CPU has its own guest GDTR), its VMM TSS and TSS
+ * descriptor (busy from its take-over), the shadow LDT.  The run loop
+ * (vm.c) calls vmm_world_switch before it runs a CPU's slice: the world
+ * switch of a real VMM, done where the machine changes CPUs, never inside
+ * a VMM entry (the real CPU reads the shadow GDT natively on a segment
+ * load).  Each CPU has its own real-mode phase and its own take-over at
+ * its own CR0.PE write: the BSP through the BIOS (or at once for a
+ * multiboot kernel), each AP after its SIPI in real mode (cpu.wait_for_
+ * sipi, vm.c).  An INIT after take-over sends the CPU back to its
+ * real-mode phase.  Its virtual IF and HLT gate the interrupt line of its
+ * own local APIC (hook_intr_pending asks the machine's line for THAT CPU);
+ * the guest's APIC ICR writes (MMIO) are the device model's.
+ *
+ * SHADOW PAGE TABLES under SMP (shadow_pt.h): the cache is SHARED by the
+ * vCPUs, keyed by (guest CR3, CR0.WP, CR4.PSE) -- two CPUs in the same
+ * address space page through the same shadow directory -- and each real
+ * CPU has its own ACTIVE directory (its real CR3).  A shadow is a cache of
+ * the guest's tables, not of anybody's TLB: a traced guest write zaps the
+ * shadow entries built from the old value in every cached shadow (shared,
+ * so it reaches every vCPU) and flushes the soft TLB of EVERY real CPU
+ * whose CR3 holds a zapped directory; a write-protect of a newly traced
+ * frame flushes all of them.  INVLPG drops the entry from the shared
+ * shadow (over-invalidation is safe) and the own CPU's TLB; a guest TLB
+ * shootdown does INVLPG on each CPU anyway.  A directory in some CPU's CR3
+ * is never evicted or dropped (a CR0.WP/CR4 change on one CPU drops the
+ * others' only when they are idle).  Output equivalence with --virt=none
+ * also needs the same round-robin slice order, which emulated instructions
+ * respect (they retire in vm->retired).
  */
 #ifndef VMLAB_HYPERVISOR_VMM_H
 #define VMLAB_HYPERVISOR_VMM_H
@@ -149,11 +172,21 @@ struct vmm_stats {
 	u64 spt_hits, spt_misses, spt_evictions;
 	u64 spt_trace_writes, spt_syncs, spt_protects;
 	u64 hole_total, reflect_total;
+	u64 edseg_emulated; /* accesses through expand-down segments (vmm_edseg.c) */
 };
+
+/* One CPU's share of the VMM's work (vmm_cpu_stats; `--stats`, `traps`). */
+struct vmm_cpu_stats {
+	u64 traps[VMM_TRAP_COUNT];
+	u64 reflect, pf_hidden, pf_true, holes, trace_writes;
+	u64 switches; /* world switches to this CPU */
+};
+
+struct vmm_world; /* one CPU's saved VMM state (vmm_smp.c) */
 
 struct vmm {
 	struct vm *vm;
-	struct vcpu v;
+	struct vcpu v; /* the CURRENT CPU's (m->cur) virtual CPU */
 	bool pg_strict;
 	bool active; /* taken over (protected mode); false in the real-mode phase */
 	/* The machine's own interrupt line (vm.c: PIC/local APIC), which the
@@ -165,8 +198,11 @@ struct vmm {
 	unsigned spt_used;	   /* shadow page tables taken from the pool */
 	struct spt *spt;	   /* shadow page-table cache (shadow_pt.h), or NULL */
 	struct vmm_stats stats;
-	char fatal[160]; /* why the VMM stopped the VM, or "" */
+	int cur;		  /* the CPU whose world is loaded (vmm_smp.c) */
+	struct vmm_world *worlds; /* [vm->ncpus]; NULL in unit tests: one CPU */
+	char fatal[160];	  /* why the VMM stopped the VM, or "" */
 	bool refused;	 /* ... a refusal (vmm_refuse), not a guest shutdown */
+	void *edseg_abort; /* vmm_edseg.c: the jmp_buf its memory watch aborts to */
 };
 
 /* Create the VMM for vm's CPU 0 (after the boot path loaded the kernel):
@@ -174,6 +210,14 @@ struct vmm {
  * state to ring 1 and installs the hooks -- at once for a multiboot
  * kernel, at the guest's CR0.PE write for the firmware path (above). */
 int vmm_create(struct vm *vm, struct err *e);
+/* SMP (vmm_smp.c): the world switch the run loop calls before running c;
+ * the vcpu and take-over state of any CPU; its share of the VMM's work. */
+void vmm_world_switch(struct vmm *m, struct cpu *c);
+struct vcpu *vmm_vcpu_of(struct vmm *m, int cpu);
+bool vmm_cpu_active(const struct vmm *m, int cpu);
+void vmm_cpu_stats(const struct vmm *m, int cpu, struct vmm_cpu_stats *out);
+void vmm_smp_init(struct vmm *m);
+void vmm_smp_free(struct vmm *m);
 /* Frees the VMM; first prints the hole report on stderr when a hole
  * changed what the guest saw (plain --virt=trap: where it may break). */
 void vmm_destroy(struct vmm *m);
@@ -236,6 +280,53 @@ void vmm_fail(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
 /* The guest needs a feature the VMM does not virtualize: stop the VM with
  * this one line as the reason, status 10 (VM_EXIT_UNSUPPORTED, vm.c). */
 void vmm_refuse(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
+
+/*
+ * Ring compression, both directions (vmm_gate.c has the reasoning): guest
+ * ring 0 runs at real ring 1, guest ring 1 at real ring 2, guest ring 2
+ * SHARES real ring 2 (there is no room left: ring 3 must stay ring 3 for
+ * paging's user/supervisor check) and ring 3 stays 3.  Descriptor DPLs and
+ * selector RPLs are mapped the same way; back to the guest, real 2 reads
+ * as guest 1 unless the virtual CPU is at ring 2 (the hole: a guest ring-2
+ * task can load guest-DPL-1 data, and its selectors read back RPL 1).
+ */
+static inline unsigned vmm_real_ring(unsigned g)
+{
+	return g == 0 ? 1 : g == 1 ? 2 : g;
+}
+static inline u16 vmm_real_sel(u16 sel)
+{
+	return (sel & ~3) ? (u16)((sel & ~3) | vmm_real_ring(sel & 3)) : sel;
+}
+static inline unsigned vmm_guest_ring(unsigned r, unsigned vcpl)
+{
+	return r == 1 ? 0 : r == 2 ? (vcpl == 2 ? 2 : 1) : r;
+}
+static inline u16 vmm_guest_sel(u16 sel, unsigned vcpl)
+{
+	return (u16)((sel & ~3) | vmm_guest_ring(sel & 3, vcpl));
+}
+
+/* Far transfers of the guest (vmm_gate.c, SDM Vol 3 §5.8): far JMP/CALL
+ * to sel:off directly or through a call gate, far RET [n] to the same or
+ * an outer ring; DS/ES/FS/GS nulled after a return outwards; the hole
+ * event of a guest entering ring 2 (form: the instruction that did). */
+void vmm_far_transfer(struct vmm *m, struct cpu *c, u16 sel, u32 off, unsigned size, bool call);
+void vmm_far_return(struct vmm *m, struct cpu *c, unsigned size, u16 n);
+void vmm_null_inner_segs(struct vmm *m, struct cpu *c);
+void vmm_ring2_hole(struct vmm *m, struct cpu *c, unsigned form);
+/* Virtual-8086 mode (vmm_v86.c): IRET with EFLAGS.VM from the virtual
+ * kernel (the frame is popped up to EFLAGS); the exit is a reflection. */
+void vmm_v86_enter(struct vmm *m, struct cpu *c, u32 eip, u32 cs, u32 eflags);
+void vmm_v86_iopl_check(struct vmm *m, struct cpu *c);
+
+/* Expand-down segments reaching the VMM's area (vmm_edseg.c): their shadow
+ * is empty, so each access faults (#GP(0)/#SS(0)); this runs the faulting
+ * instruction on the guest's true segment cache.  NONE: not such an access
+ * (reflect *vec as usual); DONE: performed (or refused); FAULT: the
+ * instruction's own fault, now in *vec and *err, to reflect. */
+enum vmm_edseg { VMM_EDSEG_NONE, VMM_EDSEG_DONE, VMM_EDSEG_FAULT };
+enum vmm_edseg vmm_edseg_fault(struct vmm *m, struct cpu *c, int *vec, u32 *err);
 
 /* Model-specific registers and fast system calls (vmm_msr.c). */
 void vmm_msr_takeover(struct vmm *m, struct cpu *c);

@@ -22,9 +22,12 @@
 #include "hypervisor/vm.h"
 #include "hypervisor/vmm.h"
 
-static u16 guest_sel(u16 sel)
+/* The guest's view of a real selector (vmm.h: RPL 1 -> 0, 2 -> 1). */
+static u16 guest_sel(const struct vmm *m, const struct cpu *c, u16 sel)
 {
-	return (sel & 3) == 1 ? sel & ~3 : sel;
+	if (c->rflags & FL_VM)
+		return sel; /* virtual-8086: a paragraph number, not compressed */
+	return vmm_guest_sel(sel, m->v.cpl);
 }
 
 /* The guest's descriptor for sel (from its own GDT), false if outside. */
@@ -39,38 +42,31 @@ static bool guest_desc(struct vmm *m, u16 sel, u64 *d)
  * Load data/stack segment register s for the guest kernel with every check
  * of SDM Vol 2 "MOV Sreg": the CPU's own checked loader (cpu_load_seg) on
  * the SHADOW descriptor with the selector's RPL compressed like the CPL
- * (0 -> 1).  The shadow differs from the guest's descriptor only by DPL
- * 0 -> 1, so "RPL = CPL = DPL" and "max(CPL, RPL) <= DPL" come out as they
+ * (0 -> 1, 1 -> 2).  The shadow differs from the guest's descriptor only
+ * by DPL 0 -> 1, 1 -> 2, so "RPL = CPL = DPL" and "max(CPL, RPL) <= DPL" come out as they
  * would at ring 0, with the same error codes (the selector without RPL).
  * Selectors with TI = 1 use the shadow LDT (vmm_ldt.c) the same way.
  */
 static void load_sreg(struct vmm *m, struct cpu *c, enum sreg s, u16 sel)
 {
-	if ((sel & ~3) && (sel & 3) == 0)
-		sel |= 1;
-	cpu_load_seg(c, s, sel);
+	if (c->rflags & FL_VM)
+		cpu_load_seg_real(c, s, sel); /* virtual-8086: base = sel * 16 */
+	else
+		cpu_load_seg(c, s, vmm_real_sel(sel)); /* RPL 0 -> 1, 1 -> 2 */
 	if (s == SEG_SS)
 		cpu_update_mode(c);
 }
 
 /* Propagate CR0's FPU bits (MP, EM, TS, NE) to the real CR0: they decide
- * #NM/#UD/#MF of the guest's own FPU instructions, which run natively. */
+ * #NM/#UD/#MF of the guest's own FPU instructions, which run natively; and
+ * AM, which decides #AC of guest ring 3 (= real ring 3; alignment checks
+ * never apply at real rings 1 and 2, so the guest kernel cannot tell). */
 static void sync_fpu_bits(struct vmm *m, struct cpu *c)
 {
-	const u64 fpu = CR0_MP | CR0_EM | CR0_TS | CR0_NE;
+	const u64 fpu = CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_AM;
 
 	if ((c->cr0 ^ m->v.cr0) & fpu)
 		cpu_write_cr(c, 0, (c->cr0 & ~fpu) | (m->v.cr0 & fpu));
-}
-
-static u32 pop32(struct vmm *m, struct cpu *c)
-{
-	u32 v = 0;
-
-	if (!vmm_read(m, (c->seg[SEG_SS].base + (u32)c->gpr[RSP]) & 0xffffffff, &v, 4))
-		cpu_raise(c, EXC_SS, 0);
-	c->gpr[RSP] = (u32)(c->gpr[RSP] + 4);
-	return v;
 }
 
 /* Set the real EFLAGS from a guest value: IF and IOPL go to the vcpu (at
@@ -91,43 +87,55 @@ static void set_guest_eflags(struct vmm *m, struct cpu *c, u32 f, bool iret)
 			      FL_IF | FL_1);
 }
 
-/* IRET in 32-bit protected mode from the virtual kernel (SDM Vol 2 IRET:
- * "PROTECTED-MODE-RETURN", same level or to ring 3). */
+/* IRET in 32-bit protected mode (SDM Vol 2 IRET: "PROTECTED-MODE-
+ * RETURN": same level, or to an outer ring with SS:ESP popped and the
+ * inner data segments nulled; "RETURN-TO-VIRTUAL-8086-MODE" from virtual
+ * CPL 0, vmm_v86.c).  The frame is read before anything changes. */
 static bool emul_iret(struct vmm *m, struct cpu *c)
 {
-	u32 eip = pop32(m, c), cs = pop32(m, c) & 0xffff, fl = pop32(m, c);
+	u32 sp = (u32)c->gpr[RSP], base = (u32)c->seg[SEG_SS].base, f[5] = {0, 0, 0, 0, 0};
+	unsigned rpl;
+	u64 d = 0;
 
-	if ((fl & FL_VM) && m->v.cpl == 0) {
-		/* SDM Vol 2 IRET "RETURN-TO-VIRTUAL-8086-MODE": not modelled
-		 * under the VMM (real-mode segments at ring 3, VME/IOPL). */
-		vmm_refuse(
-		    m,
-		    "guest enters virtual-8086 mode (IRET with EFLAGS.VM at eip=0x%llx): not "
-		    "virtualized",
-		    (unsigned long long)c->rip);
+	if (!vmm_read(m, (u32)(base + sp), f, 12))
+		cpu_raise(c, EXC_SS, 0);
+	if ((f[2] & FL_VM) && m->v.cpl == 0) {
+		c->gpr[RSP] = (u32)(sp + 12);
+		vmm_v86_enter(m, c, f[0], f[1], f[2]);
 		return true;
 	}
-	if ((cs & 3) == 3) {
-		u32 esp = pop32(m, c), ss = pop32(m, c) & 0xffff;
+	f[1] &= 0xffff;
+	rpl = f[1] & 3;
+	if (!(f[1] & ~3))
+		cpu_raise(c, EXC_GP, 0);
+	if (!vmm_guest_desc(m, (u16)f[1], &d) || !(d & (1ULL << 44)) || !((d >> 40) & 8) ||
+	    rpl < m->v.cpl)
+		cpu_raise(c, EXC_GP, f[1] & ~3);
+	if (rpl > m->v.cpl) {
+		u64 sd = 0;
 
-		set_guest_eflags(m, c, fl, true);
-		m->v.cpl = 3;
-		vmm_load_seg(m, c, SEG_CS, (u16)cs);
-		vmm_load_seg(m, c, SEG_SS, (u16)ss);
-		c->gpr[RSP] = esp;
-	} else if (cs & 3) {
-		/* Ring compression has no room for them: guest ring 1 would
-		 * share real ring 1 with the guest kernel (vmm.h). */
-		vmm_refuse(m,
-			   "guest enters ring %u (IRET to cs=0x%x at eip=0x%llx): ring compression "
-			   "keeps guest rings 0 and 3 only",
-			   cs & 3, cs, (unsigned long long)c->rip);
-		return true;
+		if (!vmm_read(m, (u32)(base + sp + 12), &f[3], 8))
+			cpu_raise(c, EXC_SS, 0);
+		f[4] &= 0xffff;
+		if (!(f[4] & ~3))
+			cpu_raise(c, EXC_GP, 0);
+		if ((f[4] & 3) != rpl || !vmm_guest_desc(m, (u16)f[4], &sd) ||
+		    ((sd >> 45) & 3) != rpl || ((sd >> 40) & 0xa) != 2 || !(sd & (1ULL << 44)))
+			cpu_raise(c, EXC_GP, f[4] & ~3);
+		set_guest_eflags(m, c, f[2], true);
+		m->v.cpl = (u8)rpl;
+		vmm_load_seg(m, c, SEG_CS, (u16)f[1]);
+		vmm_load_seg(m, c, SEG_SS, (u16)f[4]);
+		c->gpr[RSP] = f[3];
+		vmm_null_inner_segs(m, c);
+		if (rpl == 2)
+			vmm_ring2_hole(m, c, FORM_IRET);
 	} else {
-		set_guest_eflags(m, c, fl, true);
-		vmm_load_seg(m, c, SEG_CS, (u16)cs);
+		set_guest_eflags(m, c, f[2], true);
+		vmm_load_seg(m, c, SEG_CS, (u16)f[1]);
+		c->gpr[RSP] = (u32)(sp + 12);
 	}
-	c->rip = c->next_rip = eip;
+	c->rip = c->next_rip = f[0];
 	return true;
 }
 
@@ -166,7 +174,9 @@ bool vmm_iopl_allowed(struct vmm *m, struct cpu *c, const struct insn *i)
 	u16 port, base = 0, bits = 0;
 	unsigned n;
 
-	if (m->v.iopl >= m->v.cpl)
+	/* In virtual-8086 mode IN/OUT always consult the bitmap (SDM Vol 1
+	 * §19.5.2: IOPL does not apply to them there). */
+	if (m->v.iopl >= m->v.cpl && !(c->rflags & FL_VM))
 		return true;
 	switch (i->form) {
 	case FORM_IN_ALIb:
@@ -237,60 +247,21 @@ static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 	return false;
 }
 
-/*
- * The checks of a direct far JMP/CALL (SDM Vol 2 JMP, CALL: protected
- * mode, "far pointer") against the guest's own descriptor, and the same-
- * privilege transfer.  A call gate whose DPL is below CPL or RPL is
- * #GP(gate), one not present #NP(gate); following a gate or a task switch
- * is not virtualized (refused).  false: not emulated.
- */
-static bool far_direct(struct vmm *m, struct cpu *c, const struct insn *i)
-{
-	u16 sel = (u16)i->imm2;
-	unsigned cpl = m->v.cpl, rpl = sel & 3, type, dpl;
-	u64 d = 0;
-
-	if (!(sel & ~3))
-		cpu_raise(c, EXC_GP, 0);
-	if (!vmm_guest_desc(m, sel, &d))
-		cpu_raise(c, EXC_GP, sel & ~3);
-	type = (d >> 40) & 0xf;
-	dpl = (d >> 45) & 3;
-	if (!(d & (1ULL << 44))) {
-		if (type != 4 && type != 0xc && type != 5 && type != 1 && type != 9)
-			cpu_raise(c, EXC_GP, sel & ~3);
-		if (dpl < cpl || dpl < rpl)
-			cpu_raise(c, EXC_GP, sel & ~3);
-		if (!(d & (1ULL << 47)))
-			cpu_raise(c, EXC_NP, sel & ~3);
-		vmm_refuse(
-		    m,
-		    "guest far %s through a gate or TSS (0x%x at eip=0x%llx): call gates and "
-		    "task switches are not virtualized",
-		    i->form == FORM_CALLF_Ap ? "call" : "jump", sel, (unsigned long long)c->rip);
-		return true;
-	}
-	if (!(type & 8))
-		cpu_raise(c, EXC_GP, sel & ~3); /* a data segment */
-	if ((type & 4) ? dpl > cpl : (rpl > cpl || dpl != cpl))
-		cpu_raise(c, EXC_GP, sel & ~3);
-	if (!(d & (1ULL << 47)))
-		cpu_raise(c, EXC_NP, sel & ~3);
-	if (i->form == FORM_CALLF_Ap) {
-		cpu_push(c, i->osize, guest_sel(c->seg[SEG_CS].sel));
-		cpu_push(c, i->osize, (u32)c->next_rip);
-	}
-	vmm_load_seg(m, c, SEG_CS, (u16)((sel & ~3) | cpl));
-	c->next_rip = i->osize == 2 ? (u16)i->imm : (u32)i->imm;
-	return true;
-}
-
 bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 {
 	struct vcpu *v = &m->v;
 	u64 d = 0;
 	u16 sel;
 
+	switch (i->form) {
+	case FORM_CLI:
+	case FORM_STI:
+	case FORM_PUSHF_Fv:
+	case FORM_POPF_Fv:
+	case FORM_INT_Ib:
+	case FORM_IRET: vmm_v86_iopl_check(m, c); break; /* IOPL < 3: #GP(0) */
+	default: break;
+	}
 	switch (i->form) {
 	/* ---- interrupt flag and halt ---- */
 	case FORM_CLI: v->vif = false; break;
@@ -425,7 +396,7 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		vmm_reflect(m, c, i->form == FORM_INT3 ? EXC_BP : (u8)i->imm, false, 0,
 			    (u32)c->next_rip, true);
 		return true;
-	case FORM_MOV_EvSw: opnd_write(c, i, 0, guest_sel(c->seg[i->reg & 7].sel)); break;
+	case FORM_MOV_EvSw: opnd_write(c, i, 0, guest_sel(m, c, c->seg[i->reg & 7].sel)); break;
 	case FORM_MOV_SwEw:
 		/* Also reached at plain --virt=trap: MOV SS with the guest's
 		 * RPL 0 faults at CPL 1 (SS needs RPL = CPL), a fault ring
@@ -437,12 +408,12 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		if ((i->reg & 7) == SEG_SS)
 			c->intr_shadow = 1;
 		break;
-	case FORM_PUSH_CS: cpu_push(c, i->osize, guest_sel(c->seg[SEG_CS].sel)); break;
-	case FORM_PUSH_SS: cpu_push(c, i->osize, guest_sel(c->seg[SEG_SS].sel)); break;
-	case FORM_PUSH_DS: cpu_push(c, i->osize, guest_sel(c->seg[SEG_DS].sel)); break;
-	case FORM_PUSH_ES: cpu_push(c, i->osize, guest_sel(c->seg[SEG_ES].sel)); break;
-	case FORM_PUSH_FS: cpu_push(c, i->osize, guest_sel(c->seg[SEG_FS].sel)); break;
-	case FORM_PUSH_GS: cpu_push(c, i->osize, guest_sel(c->seg[SEG_GS].sel)); break;
+	case FORM_PUSH_CS: cpu_push(c, i->osize, guest_sel(m, c, c->seg[SEG_CS].sel)); break;
+	case FORM_PUSH_SS: cpu_push(c, i->osize, guest_sel(m, c, c->seg[SEG_SS].sel)); break;
+	case FORM_PUSH_DS: cpu_push(c, i->osize, guest_sel(m, c, c->seg[SEG_DS].sel)); break;
+	case FORM_PUSH_ES: cpu_push(c, i->osize, guest_sel(m, c, c->seg[SEG_ES].sel)); break;
+	case FORM_PUSH_FS: cpu_push(c, i->osize, guest_sel(m, c, c->seg[SEG_FS].sel)); break;
+	case FORM_PUSH_GS: cpu_push(c, i->osize, guest_sel(m, c, c->seg[SEG_GS].sel)); break;
 	case FORM_POP_SS:
 	case FORM_POP_DS:
 	case FORM_POP_ES:
@@ -511,21 +482,25 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 	}
 	case FORM_JMPF_Ap:
 	case FORM_CALLF_Ap:
-		/* Far JMP/CALL ptr16:32 (pg-strict), SDM Vol 2 JMP/CALL "far
-		 * pointer" in protected mode: only transfers within the current
-		 * privilege level; gates are checked, not followed. */
-		if (!far_direct(m, c, i))
-			return false;
+		/* Far JMP/CALL ptr16:16/32 (pg-strict): directly or through a
+		 * call gate, with the privilege change (vmm_gate.c). */
+		vmm_far_transfer(m, c, (u16)i->imm2, (u32)i->imm, i->osize,
+				 i->form == FORM_CALLF_Ap);
 		break;
-	case FORM_RETF: {
-		u32 eip = pop32(m, c), cs = pop32(m, c) & 0xffff;
+	case FORM_JMPF_Mp:
+	case FORM_CALLF_Mp: {
+		/* The far pointer m16:16/32 in memory: offset, then selector. */
+		u64 ea = insn_ea(c, i);
+		u32 off = (u32)cpu_read(c, i->seg, ea, i->osize);
+		u16 fsel = (u16)cpu_read(c, i->seg, (ea + i->osize) & 0xffffffff, 2);
 
-		if ((cs & 3) != (v->cpl & 3))
-			return false; /* inter-privilege RET: not in this slice */
-		vmm_load_seg(m, c, SEG_CS, (u16)cs);
-		c->next_rip = eip;
+		vmm_far_transfer(m, c, fsel, off, i->osize, i->form == FORM_CALLF_Mp);
 		break;
 	}
+	case FORM_RETF:
+	case FORM_RETF_Iw:
+		vmm_far_return(m, c, i->osize, i->form == FORM_RETF_Iw ? (u16)i->imm : 0);
+		break;
 	default: return false;
 	}
 	c->rip = c->next_rip;

@@ -140,8 +140,10 @@ void vmm_spt_enable(struct vmm *m, struct cpu *c)
 	for (u32 off = 0; off < VMM_AREA_SIZE; off += 4096)
 		apt[((VMM_AREA_BASE + off) >> 12) & 0x3ff] =
 		    (u32)(VMM_AREA_BASE + off) | PTE_P | PTE_W | PTE_A | PTE_D;
-	if (!m->spt)
+	if (!m->spt) {
 		m->spt = spt_create(m->vm->cfg->mem_size);
+		m->spt->cur = m->cur; /* the world switch keeps it (vmm_smp.c) */
+	}
 	spt_drop_all(m, c);
 	spt_switch(m, c, (u32)m->v.cr3);
 	cpu_write_cr(c, 0, c->cr0 | CR0_PG | CR0_WP);
@@ -351,6 +353,12 @@ retry:
 	tw_finish(m, c, n, lins, pas);
 	memcpy(c->fault_jmp, saved, sizeof(saved));
 	c->fault_jmp_set = saved_set;
+	/* The instruction retired here, not on the CPU: virtual time must
+	 * advance exactly as on bare metal (vm.h: retired), or interrupts and
+	 * the other CPUs' slices land elsewhere (SMP equivalence). */
+	c->stats.insns++;
+	if (c->retired)
+		(*c->retired)++;
 	m->stats.spt_trace_writes++;
 	trace_emit(&m->vm->trace, TRACE_SHADOW, c->index, lin, SPT_EV_TRACE_WRITE, i.form, 0, 0,
 		   "trace-write");
@@ -422,7 +430,7 @@ bool vmm_spt_write_traced(struct vmm *m, u64 pa, const void *buf, unsigned len)
 		return true;
 	for (u32 k = 0; k < n / 4; k++)
 		if (old[k] != now[k] && spt_is_traced(m, (a + k * 4) >> 12))
-			spt_entry_written(m, &m->vm->cpus[0], a + k * 4, old[k], now[k]);
+			spt_entry_written(m, &m->vm->cpus[m->cur], a + k * 4, old[k], now[k]);
 	return true;
 }
 

@@ -29,7 +29,7 @@ static bool push32(struct vmm *m, u64 ss_base, u32 *esp, u32 v)
 /* The guest's view of a real selector: RPL 1 was the guest's RPL 0. */
 static u16 guest_sel(const struct vmm *m, u16 sel)
 {
-	return (sel & 3) == 1 ? sel & ~3 : sel;
+	return vmm_guest_sel(sel, m->v.cpl); /* RPL 1 -> 0, 2 -> 1 (vmm.h) */
 }
 
 /*
@@ -62,7 +62,12 @@ void vmm_reflect(struct vmm *m, struct cpu *c, int vec, bool has_error, u32 erro
 	struct gate g;
 	u32 esp, eflags = vmm_guest_eflags(m, c);
 	u64 ss_base;
-	u16 old_cs = guest_sel(m, c->seg[SEG_CS].sel), old_ss = guest_sel(m, c->seg[SEG_SS].sel);
+	/* From virtual-8086 mode the selectors are paragraphs: pushed raw. */
+	bool v86 = (c->rflags & FL_VM) != 0;
+	u16 old_cs = v86 ? c->seg[SEG_CS].sel : guest_sel(m, c->seg[SEG_CS].sel);
+	u16 old_ss = v86 ? c->seg[SEG_SS].sel : guest_sel(m, c->seg[SEG_SS].sel);
+	u16 old_ds = c->seg[SEG_DS].sel, old_es = c->seg[SEG_ES].sel;
+	u16 old_fs = c->seg[SEG_FS].sel, old_gs = c->seg[SEG_GS].sel;
 	u32 old_esp = (u32)c->gpr[RSP];
 	unsigned target_dpl;
 
@@ -97,8 +102,19 @@ void vmm_reflect(struct vmm *m, struct cpu *c, int vec, bool has_error, u32 erro
 		vmm_load_seg(m, c, SEG_SS, ss0);
 		esp = esp0;
 		ss_base = c->seg[SEG_SS].base;
+		/* Leaving virtual-8086 mode (SDM Vol 3 §20.3.1.1, Figure 20-4):
+		 * GS, FS, DS, ES first, then loaded with null. */
+		if (v86 && (!push32(m, ss_base, &esp, old_gs) || !push32(m, ss_base, &esp, old_fs) ||
+			    !push32(m, ss_base, &esp, old_ds) || !push32(m, ss_base, &esp, old_es)))
+			goto bad;
 		if (!push32(m, ss_base, &esp, old_ss) || !push32(m, ss_base, &esp, old_esp))
 			goto bad;
+		if (v86) {
+			seg_load_null(c, SEG_DS, 0);
+			seg_load_null(c, SEG_ES, 0);
+			seg_load_null(c, SEG_FS, 0);
+			seg_load_null(c, SEG_GS, 0);
+		}
 	} else {
 		esp = old_esp;
 		ss_base = c->seg[SEG_SS].base;

@@ -42,6 +42,23 @@ void vmm_print_stats(const struct vmm *m, FILE *out)
 		(unsigned long long)m->stats.pf_hidden, (unsigned long long)m->stats.pf_true,
 		(unsigned long long)m->stats.spt_flushes, (unsigned long long)m->stats.spt_invlpg);
 	vmm_spt_print_stats(m, out);
+	/* SMP: each CPU's share (vmm_smp.c keeps the counts per world). */
+	for (int i = 0; m->worlds && m->vm->ncpus > 1 && i < m->vm->ncpus; i++) {
+		struct vmm_cpu_stats st;
+
+		vmm_cpu_stats(m, i, &st);
+		fprintf(out, "vmm: cpu%d: insns=%llu", i,
+			(unsigned long long)m->vm->cpus[i].stats.insns);
+		for (int k = 0; k < VMM_TRAP_COUNT; k++)
+			fprintf(out, " %s=%llu", vmm_trap_name[k], (unsigned long long)st.traps[k]);
+		fprintf(out,
+			" reflections=%llu hidden-faults=%llu true-faults=%llu trace-writes=%llu "
+			"world-switches=%llu%s\n",
+			(unsigned long long)st.reflect, (unsigned long long)st.pf_hidden,
+			(unsigned long long)st.pf_true, (unsigned long long)st.trace_writes,
+			(unsigned long long)st.switches,
+			vmm_cpu_active(m, i) ? "" : " (real-mode phase)");
+	}
 	for (int f = 0; f < FORM_COUNT; f++) {
 		if (m->stats.by_form[f])
 			fprintf(out, "vmm:   emulated %-12s %-12s %llu\n", isa_forms[f].name,

@@ -135,10 +135,21 @@ u32 vmm_guest_eflags(struct vmm *m, struct cpu *c)
 /* The guest's view of a real selector: RPL 1 was the guest's RPL 0. */
 static u16 guest_sel(const struct vmm *m, u16 sel)
 {
-	return (sel & 3) == 1 ? sel & ~3 : sel;
+	return vmm_guest_sel(sel, m->v.cpl); /* RPL 1 -> 0, 2 -> 1 (vmm.h) */
 }
 
 /* ---- the hooks: trap entry, interrupts, holes ------------------------------- */
+
+/* The VMM, entered from CPU c: its world must be the loaded one (the run
+ * loop switched worlds before running c, vmm_smp.c). */
+static struct vmm *vmm_of(void *opaque, const struct cpu *c)
+{
+	struct vmm *m = ((struct vm *)opaque)->vmm;
+
+	if (c->index != m->cur)
+		panic("vmm: entered from cpu%d while cpu%d's world is loaded", c->index, m->cur);
+	return m;
+}
 
 /*
  * The virtual CPL follows the real one: ring compression maps guest ring 0
@@ -149,7 +160,7 @@ static u16 guest_sel(const struct vmm *m, u16 sel)
  */
 static void sync_cpl(struct vmm *m, const struct cpu *c)
 {
-	m->v.cpl = c->cpl == 3 ? 3 : 0;
+	m->v.cpl = (u8)vmm_guest_ring(c->cpl, m->v.cpl); /* 1 -> 0, 2 -> 1|2, 3 */
 }
 
 /* Fetch and decode the guest instruction at CS:EIP. */
@@ -170,7 +181,7 @@ static bool fetch(struct vmm *m, struct cpu *c, struct insn *i)
  */
 static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 {
-	struct vmm *m = ((struct vm *)opaque)->vmm;
+	struct vmm *m = vmm_of(opaque, c);
 	jmp_buf saved;
 	bool saved_set = c->fault_jmp_set;
 	struct insn i;
@@ -256,6 +267,18 @@ reflect:
 			goto out;
 		ferr = e;
 	}
+	/* #GP(0)/#SS(0) through an expand-down segment's empty shadow: the
+	 * VMM runs the access on the guest's true segment (vmm_edseg.c). */
+	{
+		int v2 = fvec;
+		u32 e2 = ferr;
+
+		switch (vmm_edseg_fault(m, c, &v2, &e2)) {
+		case VMM_EDSEG_DONE: goto out;
+		case VMM_EDSEG_FAULT: fvec = v2, ferr = e2; break;
+		case VMM_EDSEG_NONE: break;
+		}
+	}
 	/* #NP/#SS(sel) for a descriptor present in the guest's table: the
 	 * shadow hid it (an expand-down segment reaching the VMM's area,
 	 * shadow.c): refused, not the guest's fault. */
@@ -283,19 +306,20 @@ out:
 }
 
 /* The CPU's INTR line, as the guest sees it: the machine's line (vm.c:
- * 8259 or local APIC) masked by the virtual IF. */
+ * 8259 or this CPU's local APIC) masked by this CPU's virtual IF (the run
+ * loop also asks for halted CPUs that do not run now: vmm_vcpu_of). */
 static bool hook_intr_pending(void *opaque, struct cpu *c)
 {
 	struct vmm *m = ((struct vm *)opaque)->vmm;
 
-	return m->v.vif && m->line_pending && m->line_pending(opaque, c);
+	return vmm_vcpu_of(m, c->index)->vif && m->line_pending && m->line_pending(opaque, c);
 }
 
 /* INTA: the VMM takes the vector and reflects it; the CPU delivers nothing. */
 static int hook_intr_ack(void *opaque, struct cpu *c)
 {
 	struct vm *vm = opaque;
-	struct vmm *m = vm->vmm;
+	struct vmm *m = vmm_of(opaque, c);
 	int vec = m->line_ack ? m->line_ack(opaque, c) : -1;
 
 	if (vec < 0)
@@ -338,7 +362,7 @@ static void reflect_int_n(struct vmm *m, struct cpu *c, const struct insn *i)
  * and deliver #GP through the VMM's IDT -- the VMM's own interrupt
  * entry, which a C callback replaces.  Everything else runs natively.
  */
-static void activate(struct vmm *m, struct cpu *c);
+static void activate(struct vmm *m, struct cpu *c, bool booted);
 
 /*
  * The real-mode phase (vmm.h): the one instruction the VMM watches is the
@@ -358,26 +382,26 @@ static bool real_mode_intercept(struct vmm *m, struct cpu *c, const struct insn 
 	if (!(v & CR0_PE))
 		return false; /* still real mode: the CPU's own handler runs */
 	cpu_write_cr(c, 0, v);
-	activate(m, c);
+	activate(m, c, false);
 	return true;
 }
 
 static bool hook_intercept(void *opaque, struct cpu *c, const struct insn *i)
 {
-	struct vmm *m = ((struct vm *)opaque)->vmm;
+	struct vmm *m = vmm_of(opaque, c);
 
 	if (!m->active)
 		return real_mode_intercept(m, c, i);
 	if (i->form != FORM_INT3 && i->form != FORM_INTO && i->form != FORM_INT1)
 		return false;
-	sync_cpl(((struct vm *)opaque)->vmm, c);
-	reflect_int_n(((struct vm *)opaque)->vmm, c, i);
+	sync_cpl(m, c);
+	reflect_int_n(m, c, i);
 	return true;
 }
 
 static bool hook_sensitive(void *opaque, struct cpu *c, const struct insn *i)
 {
-	struct vmm *m = ((struct vm *)opaque)->vmm;
+	struct vmm *m = vmm_of(opaque, c);
 	const struct isa_form *f = &isa_forms[i->form];
 	char what[120] = "";
 	u64 saw = 0, should = 0;
@@ -447,12 +471,13 @@ static u64 make_desc(u32 base, u32 limit, unsigned type_s_dpl_p, unsigned flags)
 }
 
 /*
- * The take-over (vmm.h): from here on the guest kernel runs at ring 1 on
- * the VMM's tables.  `booted` is the multiboot case (the CPU is already in
- * 32-bit protected mode with loaded segments); otherwise the guest just set
- * CR0.PE and its segment registers still hold real-mode caches.
+ * The take-over (vmm.h) of CPU c, whose world is loaded: from here on its
+ * guest kernel runs at ring 1 on the VMM's tables.  `booted` is the
+ * multiboot BSP (already in 32-bit protected mode with loaded segments);
+ * otherwise the guest just set CR0.PE (the BSP through the BIOS, an AP
+ * after its SIPI) and its segment registers still hold real-mode caches.
  */
-static void activate(struct vmm *m, struct cpu *c)
+static void activate(struct vmm *m, struct cpu *c, bool booted)
 {
 	u64 d;
 
@@ -474,7 +499,10 @@ static void activate(struct vmm *m, struct cpu *c)
 	c->idtr.limit = 256 * 8 - 1;
 	d = make_desc((u32)(VMM_AREA_BASE + VMM_TSS_OFF), 103, 0x8b, 0);
 	desc_to_segment(d, VMM_TSS_SEL, &c->tr);
-	if (m->vm->booted_multiboot) {
+	/* As LTR does: this CPU's TSS descriptor is busy now (its own, in
+	 * its own world's shadow GDT: vmm_smp.c). */
+	memcpy(m->area + VMM_GDT_OFF + VMM_TSS_SEL, &d, 8);
+	if (booted) {
 		/* Loaded protected-mode segments: reload them from the shadow. */
 		for (int s = 0; s < SEG_COUNT; s++)
 			if (c->seg[s].sel & ~3)
@@ -510,9 +538,6 @@ int vmm_create(struct vm *vm, struct err *e)
 	struct vmm *m;
 	u64 d;
 
-	if (vm->ncpus != 1)
-		return err_set(e, "--virt=trap: one vCPU only (the VMM keeps one virtual CPU); "
-				  "run without --smp");
 	m = xcalloc(1, sizeof(*m));
 	m->vm = vm;
 	vm->vmm = m;
@@ -543,16 +568,22 @@ int vmm_create(struct vm *vm, struct err *e)
 	}
 
 	/* 3. The machine's interrupt line, which the VMM will gate, and the
-	 * intercept hook: the CR0.PE watch now, INT3/INTO after take-over. */
+	 * intercept hook on every CPU: the CR0.PE watch now (each CPU has its
+	 * own real-mode phase: the APs start in real mode at their SIPI),
+	 * INT3/INTO after take-over. */
 	m->line_pending = c->hooks.intr_pending;
 	m->line_ack = c->hooks.intr_ack;
-	c->hooks.intercept = hook_intercept;
-	c->pg_strict = false; /* real mode has no CPL > 0 anyway */
+	vmm_smp_init(m); /* one world per CPU, CPU 0's loaded (vmm_smp.c) */
+	for (int i = 0; i < vm->ncpus; i++) {
+		vm->cpus[i].hooks.intercept = hook_intercept;
+		vm->cpus[i].pg_strict = false; /* real mode has no CPL > 0 anyway */
+	}
 
-	/* 4. A multiboot kernel is in protected mode already: take over now.
-	 * The firmware path runs the BIOS natively until CR0.PE (vmm.h). */
+	/* 4. A multiboot kernel is in protected mode already: take the BSP
+	 * over now.  The firmware path runs the BIOS natively until CR0.PE
+	 * (vmm.h); the APs always start in real mode. */
 	if (vm->booted_multiboot)
-		activate(m, c);
+		activate(m, c, true);
 	return 0;
 }
 
@@ -561,6 +592,7 @@ void vmm_destroy(struct vmm *m)
 	/* Plain --virt=trap: say which holes the guest fell into, so that a
 	 * guest that broke (or hung) points at the responsible instruction. */
 	vmm_print_holes(m, stderr);
+	vmm_smp_free(m);
 	free(m->stats.by_form);
 	free(m->stats.holes);
 	free(m->stats.hole_visible);

@@ -13,6 +13,7 @@
  *           the shadow's walk (SDM Vol 3 §4.3), and which level differs
  *           and why (hypervisor/shadow_pt.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/isa.h"
@@ -88,6 +89,26 @@ static bool cmd_traps(struct monitor *m, int argc, char **argv, const char *rest
 		   (unsigned long long)v->stats.spt_trace_writes,
 		   (unsigned long long)v->stats.spt_syncs);
 
+	/* SMP: each CPU's share (its world's counters, vmm_smp.c). */
+	for (int i = 0; m->vm->ncpus > 1 && i < m->vm->ncpus; i++) {
+		struct vmm_cpu_stats st;
+		u64 n = 0;
+
+		vmm_cpu_stats(v, i, &st);
+		for (int k = 0; k < VMM_TRAP_COUNT; k++)
+			n += st.traps[k];
+		mon_printf(m,
+			   "cpu%d: %llu entries (%llu emulated, %llu reflected faults, %llu "
+			   "interrupts), %llu hidden faults, %llu world switches%s\n",
+			   i, (unsigned long long)n,
+			   (unsigned long long)(st.traps[VMM_TRAP_PRIV] + st.traps[VMM_TRAP_IO] +
+						st.traps[VMM_TRAP_STRICT]),
+			   (unsigned long long)st.traps[VMM_TRAP_FAULT],
+			   (unsigned long long)st.traps[VMM_TRAP_INTR],
+			   (unsigned long long)st.pf_hidden, (unsigned long long)st.switches,
+			   vmm_cpu_active(v, i) ? "" : " (real-mode phase)");
+	}
+
 	/* 4. VMM work: the VMM is C, so its cost is counted in entries (each a
 	 * world switch on real hardware) per guest instruction. */
 	mon_printf(m, "vmm entries %llu for %llu guest instructions: %.3f per 1000\n",
@@ -112,29 +133,40 @@ static u16 guest_view(u16 sel)
 static bool cmd_vcpu(struct monitor *m, int argc, char **argv, const char *rest)
 {
 	struct vmm *v = need_vmm(m);
-	struct cpu *c = &m->vm->cpus[0];
-	u64 fl = cpu_rflags(c);
+	int n = argc > 1 ? atoi(argv[1]) : 0; /* `vcpu N`: CPU N (SMP) */
+	struct cpu *c;
+	const struct vcpu *g;
+	char real[24];
+	u64 fl;
 
 	if (!v)
 		return false;
-	mon_printf(m, "%-8s %-18s %-18s (* = differs)\n", "", "virtual (guest)", "real (cpu0)");
-	row(m, "cpl", v->v.cpl, c->cpl);
-	row(m, "if", v->v.vif, (fl & FL_IF) != 0);
-	row(m, "iopl", v->v.iopl, (fl >> 12) & 3);
-	row(m, "cr0", v->v.cr0, c->cr0);
-	row(m, "cr2", v->v.cr2, c->cr2);
-	row(m, "cr3", v->v.cr3, c->cr3);
-	row(m, "cr4", v->v.cr4, c->cr4);
-	row(m, "gdtr", v->v.gdtr.base, c->gdtr.base);
-	row(m, "gdtr.lim", v->v.gdtr.limit, c->gdtr.limit);
-	row(m, "idtr", v->v.idtr.base, c->idtr.base);
-	row(m, "idtr.lim", v->v.idtr.limit, c->idtr.limit);
-	row(m, "ldtr", v->v.ldtr, c->ldtr.sel);
-	row(m, "tr", v->v.tr, c->tr.sel);
-	row(m, "tss", v->v.tss_base, c->tr.base);
+	if (n < 0 || n >= m->vm->ncpus)
+		return mon_error(m, "vcpu: no cpu %d (0..%d)", n, m->vm->ncpus - 1);
+	c = &m->vm->cpus[n];
+	g = vmm_vcpu_of(v, n);
+	fl = cpu_rflags(c);
+	snprintf(real, sizeof(real), "real (cpu%d)", n);
+	mon_printf(m, "%-8s %-18s %-18s (* = differs)\n", "", "virtual (guest)", real);
+	if (!vmm_cpu_active(v, n))
+		mon_printf(m, "cpu%d is in its real-mode phase: not taken over yet\n", n);
+	row(m, "cpl", g->cpl, c->cpl);
+	row(m, "if", g->vif, (fl & FL_IF) != 0);
+	row(m, "iopl", g->iopl, (fl >> 12) & 3);
+	row(m, "cr0", g->cr0, c->cr0);
+	row(m, "cr2", g->cr2, c->cr2);
+	row(m, "cr3", g->cr3, c->cr3);
+	row(m, "cr4", g->cr4, c->cr4);
+	row(m, "gdtr", g->gdtr.base, c->gdtr.base);
+	row(m, "gdtr.lim", g->gdtr.limit, c->gdtr.limit);
+	row(m, "idtr", g->idtr.base, c->idtr.base);
+	row(m, "idtr.lim", g->idtr.limit, c->idtr.limit);
+	row(m, "ldtr", g->ldtr, c->ldtr.sel);
+	row(m, "tr", g->tr, c->tr.sel);
+	row(m, "tss", g->tss_base, c->tr.base);
 	row(m, "cs", guest_view(c->seg[SEG_CS].sel), c->seg[SEG_CS].sel);
 	row(m, "ss", guest_view(c->seg[SEG_SS].sel), c->seg[SEG_SS].sel);
-	row(m, "halted", v->v.halted, c->halted);
+	row(m, "halted", g->halted, c->halted);
 	if (v->fatal[0])
 		mon_printf(m, "vmm stopped the VM: %s\n", v->fatal);
 	return true;

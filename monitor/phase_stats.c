@@ -60,9 +60,8 @@ static void snap(const struct vm *vm, u64 *v)
 	v[PC_ENTRIES] += m->stats.pf_hidden + m->stats.spt_trace_writes;
 	/* An instruction the VMM emulates faulted on the real CPU; the VMM
 	 * retires it itself (vmm_trap.c: vm->retired, virtual time), so it
-	 * is in vm->retired already.  A trace write is one guest store the
-	 * VMM performed without retiring it. */
-	v[PC_INSNS] += v[PC_TRACEW];
+	 * is in vm->retired already; so is a trace write (the guest store
+	 * the VMM performs retires there too: vmm_paging.c). */
 }
 
 static void on_mark(void *opaque, enum phase_cmd cmd, const char *name, u32 iters)

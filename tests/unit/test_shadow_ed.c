@@ -40,7 +40,11 @@ static void flat_expand_down_is_hidden(void **state)
 	u64 d = ed(0, 0xfff, true, false);
 
 	assert_true(top(d) >= VMM_AREA_BASE);
-	assert_false(shadow_desc(d, VMM_AREA_BASE) & D_P);
+	/* Shadowed EMPTY (vmm_edseg.c): present, same type and B, but limit
+	 * 0xFFFFFFFF -- no offset valid, every access traps to the VMM. */
+	assert_true(shadow_desc(d, VMM_AREA_BASE) & D_P);
+	assert_int_equal(shadow_desc_limit(shadow_desc(d, VMM_AREA_BASE)), 0xffffffffu);
+	assert_int_equal((shadow_desc(d, VMM_AREA_BASE) >> 40) & 0xf, 6);
 }
 
 static void small_expand_down_is_kept(void **state)
