@@ -13,10 +13,14 @@
 #include "monitor/repl.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -472,46 +476,74 @@ static char **complete(const char *text, int start, int end)
  * the first prompt: a ^C must never kill vmlab, whenever it comes.
  * While a command runs the guest, sig_vm is set and ^C asks the run loop
  * to stop at the next instruction boundary (vm_debug_interrupt only sets a
- * flag: async-signal-safe).  At the prompt, readline's read() returns
- * EINTR (the handler is installed without SA_RESTART and readline is told
- * not to catch signals itself), and readline calls sigint_at_prompt()
- * through rl_signal_event_hook: the half-typed line is dropped and a fresh
- * prompt printed, as in gdb or a shell.
+ * flag: async-signal-safe).  At the prompt the handler writes a byte into
+ * a pipe (the self-pipe trick: also async-signal-safe), and readline's
+ * input function waits on the terminal AND that pipe with poll(), so a ^C
+ * is seen even when it lands between two reads -- a flag checked before a
+ * blocking read() would be lost there.  It drops the half-typed line and
+ * shows a fresh prompt, as gdb or a shell does.
  */
 static struct vm *volatile sig_vm;
-static volatile sig_atomic_t sig_prompt;
+static int sig_pipe[2] = {-1, -1};
 
 static void on_sigint(int sig)
 {
+	int saved = errno;
+
 	(void)sig;
 	if (sig_vm)
 		vm_debug_interrupt(sig_vm);
-	else
-		sig_prompt = 1;
+	else if (write(sig_pipe[1], "c", 1) < 0) {
+		/* pipe full: a ^C is already pending, nothing is lost */
+	}
+	errno = saved;
 }
 
-static int sigint_at_prompt(void)
+static int getc_or_sigint(FILE *in)
 {
-	if (!sig_prompt)
-		return 0;
-	sig_prompt = 0;
-	rl_replace_line("", 0);
-	rl_crlf();
-	rl_on_new_line();
-	rl_redisplay();
-	return 0;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fileno(in), .events = POLLIN},
+				      {.fd = sig_pipe[0], .events = POLLIN}};
+		char junk[64];
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return rl_getc(in);
+		}
+		if (p[1].revents & POLLIN) {
+			while (read(sig_pipe[0], junk, sizeof(junk)) > 0)
+				;
+			rl_replace_line("", 0);
+			rl_crlf();
+			rl_on_new_line();
+			rl_redisplay();
+			continue;
+		}
+		if (p[0].revents)
+			return rl_getc(in);
+	}
 }
 
 static void install_sigint(void)
 {
 	struct sigaction sa;
 
+	if (sig_pipe[0] < 0) {
+		if (pipe(sig_pipe) < 0)
+			return; /* no pipe: ^C keeps its default meaning */
+		for (int i = 0; i < 2; i++) {
+			fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+			fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+		}
+	}
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_sigint; /* no SA_RESTART: readline must see EINTR */
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	rl_catch_signals = 0;
-	rl_signal_event_hook = sigint_at_prompt;
+	rl_getc_function = getc_or_sigint;
 }
 
 /* ---- life cycle --------------------------------------------------------------- */
