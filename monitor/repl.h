@@ -63,6 +63,12 @@ void monitor_fini(struct monitor *m);
 /* Run one command line (tests, batch); false on an error message. */
 bool monitor_exec(struct monitor *m, const char *line);
 
+/* repl_tty.c: the interactive prompt (readline, completion, Ctrl-C). */
+int mon_run_interactive(struct monitor *m);
+/* Every command name (for completion); the exit status of the session. */
+int mon_cmd_names(const char **names, int max);
+int mon_final_status(struct monitor *m);
+
 /* ---- for the commands_*.c files ---- */
 
 struct mon_cmd {

@@ -371,7 +371,7 @@ rm -rf "$work"
 
 # The interactive console under a pseudo-terminal (tests/monitor/ptydrive.py
 # waits for each prompt instead of sleeping): readline's prompt, a command,
-# a breakpoint, continue, quit.
+# completion, a breakpoint, continue, ^C at the prompt, quit.
 pty_run() { # NAME STEPS CMD... -> PASS/FAIL; the transcript in $out
 	local name=$1 steps=$2
 	shift 2
@@ -390,7 +390,8 @@ pty_report() { # NAME OK
 steps=$(mktemp)
 cat >"$steps" <<'STEPS'
 expect ^\(vmlab\) 
-send break tour_main\n
+# Tab completes command names (first word) and guest symbols (later words)
+send brea\ttour_ma\t\n
 expect ^\(vmlab\) 
 send continue\n
 expect ^\(vmlab\) 
