@@ -266,7 +266,11 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
 				break;
 			case B_HALTED: r = CPU_STOP_HALT; break;
 			case B_RUN:
-				if (block_run(c, max_insns - (c->stats.insns - start))) {
+				/* The block's budget is what is left of the
+				 * slice, exceptions taken included, exactly as
+				 * the loop condition counts it: a slice ends at
+				 * the same instruction with the cache on or off. */
+				if (block_run(c, max_insns - (c->stats.insns - start) - faults)) {
 					r = c->shutdown ? CPU_STOP_SHUTDOWN : CPU_STOP_NONE;
 				} else {
 					/* No block here: the reference step (its

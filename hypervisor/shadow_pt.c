@@ -113,7 +113,7 @@ static bool pd_used_elsewhere(const struct vmm *m, int k)
  * invalidation is not: the other CPUs' TLBs are the VMM's, not the guest's
  * (the guest's own TLB semantics are the shadow's, kept coherent by traces).
  */
-static void flush_users(struct vmm *m, int pdk, u32 lin, bool all_)
+void spt_flush_users(struct vmm *m, int pdk, u32 lin, bool all_)
 {
 	struct spt *s = m->spt;
 
@@ -146,7 +146,7 @@ void spt_cpu_release(struct spt *s, int cpu)
 		s->cpu_active[cpu] = -1;
 }
 
-static void ev(struct vmm *m, struct cpu *c, u64 addr, int kind, u64 val, const char *what)
+void spt_ev(struct vmm *m, struct cpu *c, u64 addr, int kind, u64 val, const char *what)
 {
 	trace_emit(&m->vm->trace, TRACE_SHADOW, c ? c->index : 0, addr, (u64)kind, val, 0, 0, what);
 }
@@ -158,7 +158,7 @@ static void ev(struct vmm *m, struct cpu *c, u64 addr, int kind, u64 val, const 
  * mapping of it (made while it was ordinary data: the guest filled the
  * table before using it) loses W, in every cached shadow.
  */
-static void trace_add(struct vmm *m, struct cpu *c, u32 f)
+void spt_trace_add(struct vmm *m, struct cpu *c, u32 f)
 {
 	struct spt *s = m->spt;
 	bool hit = false;
@@ -178,16 +178,17 @@ static void trace_add(struct vmm *m, struct cpu *c, u32 f)
 				hit = true;
 			}
 	}
+	hit |= spt_pae_unmap_writable(m, f);
 	s->wmapped[f] = 0;
 	if (hit) {
 		m->stats.spt_protects++;
-		ev(m, c, (u64)f << 12, SPT_EV_PROTECT, 0, "protect");
+		spt_ev(m, c, (u64)f << 12, SPT_EV_PROTECT, 0, "protect");
 		if (c)
-			flush_users(m, -1, 0, true); /* any CPU may have cached W */
+			spt_flush_users(m, -1, 0, true); /* any CPU may have cached W */
 	}
 }
 
-static void trace_del(struct vmm *m, u32 f)
+void spt_trace_del(struct vmm *m, u32 f)
 {
 	struct spt *s = m->spt;
 
@@ -200,19 +201,28 @@ static void trace_del(struct vmm *m, u32 f)
 
 /* ---- the pool ------------------------------------------------------------------- */
 
-static void page_free(struct vmm *m, int k)
+void spt_page_free(struct vmm *m, int k)
 {
 	struct spt_page *p = &m->spt->page[k];
 
 	if (p->kind == SPT_FREE)
 		return;
 	if (p->frame != SPT_NO_FRAME)
-		trace_del(m, p->frame);
+		spt_trace_del(m, p->frame);
+	if (p->kind == SPT_PAE_PD) {
+		/* Its page tables go with it (PAE: the root owns PDs, a PD
+		 * owns PTs). */
+		for (int j = 0; j < VMM_SPT_POOL_N; j++)
+			if (m->spt->page[j].kind == SPT_PAE_PT && m->spt->page[j].owner == k)
+				spt_page_free(m, j);
+	}
 	if (p->kind == SPT_PD) {
 		/* Its page tables go with it. */
 		for (int j = 0; j < VMM_SPT_POOL_N; j++)
-			if (m->spt->page[j].kind == SPT_PT && m->spt->page[j].owner == k)
-				page_free(m, j);
+			if ((m->spt->page[j].kind == SPT_PT ||
+			     m->spt->page[j].kind == SPT_PAE_PD) &&
+			    m->spt->page[j].owner == k)
+				spt_page_free(m, j);
 		if (pd_used_elsewhere(m, k))
 			panic("shadow: freeing directory %d in another CPU's CR3", k);
 		m->spt->npd--;
@@ -235,9 +245,9 @@ static bool evict_lru(struct vmm *m, struct cpu *c, int keep)
 			best = k;
 	if (best < 0)
 		return false;
-	ev(m, c, s->page[best].cr3, SPT_EV_EVICT, 0, "evict");
+	spt_ev(m, c, s->page[best].cr3, SPT_EV_EVICT, 0, "evict");
 	m->stats.spt_evictions++;
-	page_free(m, best);
+	spt_page_free(m, best);
 	return true;
 }
 
@@ -246,11 +256,15 @@ static void pd_clear(struct vmm *m, int k)
 {
 	u32 *pd = spt_table(m, k);
 
+	if (m->spt->page[k].mode & SPT_MODE_PAE) {
+		spt_pae_root_clear(m, k);
+		return;
+	}
 	for (int j = 0; j < 1024; j++) {
 		int t = spt_page_of(pd[j]);
 
 		if (j != (int)VMM_PDE && t >= 0)
-			page_free(m, t);
+			spt_page_free(m, t);
 		if (j != (int)VMM_PDE)
 			pd[j] = 0;
 	}
@@ -259,7 +273,7 @@ static void pd_clear(struct vmm *m, int k)
 /* A free pool page: evicting cached address spaces first, then, when only
  * directories in use are left, their page tables (a counted flush): the
  * current CPU's first, then the other CPUs' (SMP), whose TLBs go too. */
-static int page_alloc(struct vmm *m, struct cpu *c)
+int spt_page_alloc(struct vmm *m, struct cpu *c)
 {
 	struct spt *s = m->spt;
 	int next = 0; /* 0: the current CPU's directory; j + 1: CPU j's */
@@ -282,9 +296,9 @@ static int page_alloc(struct vmm *m, struct cpu *c)
 			panic("shadow: pool of %d pages exhausted without a directory",
 			      VMM_SPT_POOL_N);
 		m->stats.spt_flushes++;
-		ev(m, c, s->page[victim].cr3, SPT_EV_FLUSH, 0, "flush");
+		spt_ev(m, c, s->page[victim].cr3, SPT_EV_FLUSH, 0, "flush");
 		pd_clear(m, victim);
-		flush_users(m, victim, 0, true);
+		spt_flush_users(m, victim, 0, true);
 	}
 }
 
@@ -294,9 +308,9 @@ void spt_drop_all(struct vmm *m, struct cpu *c)
 {
 	for (int k = 0; k < VMM_SPT_POOL_N; k++)
 		if (m->spt->page[k].kind == SPT_PD && !pd_used_elsewhere(m, k))
-			page_free(m, k);
+			spt_page_free(m, k);
 	m->stats.spt_flushes++;
-	ev(m, c, m->v.cr3, SPT_EV_FLUSH, 0, "flush");
+	spt_ev(m, c, m->v.cr3, SPT_EV_FLUSH, 0, "flush");
 	if (c)
 		cpu_tlb_flush(c, true);
 }
@@ -306,10 +320,12 @@ void spt_switch(struct vmm *m, struct cpu *c, u32 cr3)
 	struct spt *s = m->spt;
 	int k = -1;
 	u32 *pd;
-	u8 mode =
-	    ((m->v.cr0 & CR0_WP) ? SPT_MODE_WP : 0) | ((m->v.cr4 & CR4_PSE) ? SPT_MODE_PSE : 0);
+	u8 mode = ((m->v.cr0 & CR0_WP) ? SPT_MODE_WP : 0) |
+		  ((m->v.cr4 & CR4_PSE) ? SPT_MODE_PSE : 0) |
+		  ((m->v.cr4 & CR4_PAE) ? SPT_MODE_PAE : 0);
 
-	cr3 &= ~0xfffu;
+	/* PAE: CR3 names a 32-byte aligned PDPT (SDM Vol 3 §4.4.1). */
+	cr3 &= (mode & SPT_MODE_PAE) ? ~0x1fu : ~0xfffu;
 	/* The key: the guest CR3 and the walk rules (another vCPU may share
 	 * the address space under another CR0.WP/CR4.PSE). */
 	for (int j = 0; j < VMM_SPT_POOL_N; j++)
@@ -319,22 +335,27 @@ void spt_switch(struct vmm *m, struct cpu *c, u32 cr3)
 		/* HIT: this address space was shadowed before; the traces kept
 		 * it coherent while it was not in use. */
 		m->stats.spt_hits++;
-		ev(m, c, cr3, SPT_EV_HIT, spt_page_pa(k), "hit");
+		spt_ev(m, c, cr3, SPT_EV_HIT, spt_page_pa(k), "hit");
 	} else {
 		/* MISS: a new, empty shadow directory (hidden faults fill it). */
 		if (s->npd >= SPT_CACHE_MAX)
 			evict_lru(m, c, -1);
-		k = page_alloc(m, c);
+		k = spt_page_alloc(m, c);
 		s->page[k] =
 		    (struct spt_page){.kind = SPT_PD, .frame = cr3 >> 12, .cr3 = cr3, .mode = mode};
 		s->npd++;
-		trace_add(m, c, cr3 >> 12);
+		s->active = k; /* before any further allocation: never evicted */
+		spt_trace_add(m, c, cr3 >> 12);
 		pd = spt_table(m, k);
 		/* The VMM's own region: supervisor read/write for the real
 		 * CPU's implicit accesses (GDT, IDT, TSS). */
-		pd[VMM_PDE] = (u32)(VMM_AREA_BASE + VMM_SPT_AREA_PT_OFF) | PTE_P | PTE_W | PTE_A;
+		if (mode & SPT_MODE_PAE)
+			spt_pae_root_init(m, c, k);
+		else
+			pd[VMM_PDE] =
+			    (u32)(VMM_AREA_BASE + VMM_SPT_AREA_PT_OFF) | PTE_P | PTE_W | PTE_A;
 		m->stats.spt_misses++;
-		ev(m, c, cr3, SPT_EV_MISS, spt_page_pa(k), "miss");
+		spt_ev(m, c, cr3, SPT_EV_MISS, spt_page_pa(k), "miss");
 	}
 	s->page[k].used = ++s->clock;
 	s->active = k;
@@ -360,16 +381,16 @@ u32 *spt_pt_for(struct vmm *m, struct cpu *c, u32 lin, u32 frame)
 		/* Built from another guest table: the trace on the guest PD
 		 * should have zapped it -- but a 4 MiB <-> 4 KiB change of
 		 * the same PDE arrives here too.  Start it again. */
-		page_free(m, t);
+		spt_page_free(m, t);
 		pd[slot] = 0;
-		flush_users(m, pdk, 0, true);
+		spt_flush_users(m, pdk, 0, true);
 	}
-	t = page_alloc(m, c);
+	t = spt_page_alloc(m, c);
 	/* page_alloc may have flushed the active directory: pdk is kept. */
 	s->page[t] =
 	    (struct spt_page){.kind = SPT_PT, .frame = frame, .owner = (u16)pdk, .slot = (u16)slot};
 	if (frame != SPT_NO_FRAME)
-		trace_add(m, c, frame);
+		spt_trace_add(m, c, frame);
 	/* The PDE grants everything; the PTEs say what the guest allows
 	 * (the combined PDE & PTE rights of the guest's walk). */
 	pd[slot] = spt_page_pa(t) | PTE_P | PTE_W | PTE_U | PTE_A;
@@ -389,12 +410,27 @@ void spt_entry_written(struct vmm *m, struct cpu *c, u32 pa, u32 old, u32 val)
 	struct spt *s = m->spt;
 	u32 f = pa >> 12, idx = (pa & 0xfff) >> 2;
 
-	if (!s || old == val || only_sets_ad(old, val))
+	bool ad = only_sets_ad(old, val);
+
+	if (!s || old == val)
 		return;
 	for (int k = 0; k < VMM_SPT_POOL_N; k++) {
 		struct spt_page *p = &s->page[k];
 
 		if (p->kind == SPT_FREE || p->frame != f)
+			continue;
+		if (p->kind == SPT_PD && (p->mode & SPT_MODE_PAE)) {
+			/* A PDPTE: A and D are reserved bits there (§4.4.1). */
+			spt_pae_entry_written(m, c, k, pa, val);
+			continue;
+		}
+		if (p->kind == SPT_PAE_PD || p->kind == SPT_PAE_PT) {
+			/* A/D live in the low dword of an 8-byte entry. */
+			if (!(ad && !(pa & 4)))
+				spt_pae_entry_written(m, c, k, pa, val);
+			continue;
+		}
+		if (ad)
 			continue;
 		if (p->kind == SPT_PD && idx != VMM_PDE) {
 			/* A guest PDE: the shadow page table built from it goes. */
@@ -402,13 +438,13 @@ void spt_entry_written(struct vmm *m, struct cpu *c, u32 pa, u32 old, u32 val)
 			int t = spt_page_of(pd[idx]);
 
 			if (t >= 0)
-				page_free(m, t);
+				spt_page_free(m, t);
 			if (pd[idx]) {
 				pd[idx] = 0;
 				if (c)
-					flush_users(m, k, 0, true);
+					spt_flush_users(m, k, 0, true);
 				m->stats.spt_syncs++;
-				ev(m, c, pa, SPT_EV_SYNC, val, "sync-pde");
+				spt_ev(m, c, pa, SPT_EV_SYNC, val, "sync-pde");
 			}
 		} else if (p->kind == SPT_PT) {
 			/* A guest PTE: its shadow entry goes (refilled by a hidden
@@ -418,10 +454,10 @@ void spt_entry_written(struct vmm *m, struct cpu *c, u32 pa, u32 old, u32 val)
 			if (pt[idx]) {
 				pt[idx] = 0;
 				if (c)
-					flush_users(m, p->owner, (u32)p->slot << 22 | idx << 12,
-						    false);
+					spt_flush_users(m, p->owner, (u32)p->slot << 22 | idx << 12,
+							false);
 				m->stats.spt_syncs++;
-				ev(m, c, pa, SPT_EV_SYNC, val, "sync-pte");
+				spt_ev(m, c, pa, SPT_EV_SYNC, val, "sync-pte");
 			}
 		}
 	}
@@ -443,6 +479,11 @@ void spt_view(struct vmm *m, u32 lin, struct spt_view *v)
 
 	memset(v, 0, sizeof(*v));
 	v->lin = lin;
+	if (m->v.cr4 & CR4_PAE) {
+		snprintf(v->why, sizeof(v->why),
+			 "PAE paging: the side-by-side view shows 32-bit tables only");
+		return;
+	}
 	for (int k = 0; s && k < VMM_SPT_POOL_N; k++) {
 		v->cached += s->page[k].kind == SPT_PD;
 		v->pool_used += s->page[k].kind != SPT_FREE;

@@ -1,6 +1,7 @@
 /*
  * shadow_pt.h - the trap-and-emulate VMM's cache of shadow page tables for
- * 32-bit non-PAE guests (SDM Vol 3 §4.3 "32-bit paging"; Adams & Agesen,
+ * 32-bit guests (SDM Vol 3 §4.3 "32-bit paging"; PAE shadows, §4.4, are
+ * shadow_pae.c's, in the same pool and cache; Adams & Agesen,
  * ASPLOS 2006 §2.3 "traces"; the VMware/Xen "shadow cache" design).
  *
  * Vocabulary:
@@ -46,7 +47,12 @@ struct cpu;
 #define SPT_MAX_CPUS  64	  /* CONFIG_MAX_CPUS: one active directory each */
 #define SPT_NO_FRAME  0xffffffffu /* a shadow PT for a guest 4 MiB page */
 
-enum spt_kind { SPT_FREE, SPT_PD, SPT_PT };
+/* SPT_PD is the root of a shadow: a 32-bit page directory, or (mode
+ * SPT_MODE_PAE) a page holding the 4-entry shadow PDPT at offset 0.  The
+ * PAE levels below it (shadow_pae.c) are SPT_PAE_PD (owner: the root, slot:
+ * the PDPT index) and SPT_PAE_PT (owner: its SPT_PAE_PD, slot: the PD
+ * index), 512 8-byte entries each. */
+enum spt_kind { SPT_FREE, SPT_PD, SPT_PT, SPT_PAE_PD, SPT_PAE_PT };
 
 /* TRACE_SHADOW a0 (the event's text names it too; 0 is shadow.c's GDT). */
 enum spt_event {
@@ -119,6 +125,35 @@ struct spt_view {
  * the CR3): CR0.WP and CR4.PSE of the vCPU that switched to it. */
 #define SPT_MODE_WP  1
 #define SPT_MODE_PSE 2
+#define SPT_MODE_PAE 4 /* CR4.PAE: a PAE shadow (shadow_pae.c) */
+
+/* PAE shadows (SDM Vol 3 §4.4): the VMM's region is one 2 MiB slot of the
+ * fourth page directory, mapped by a PAE page table of its own (in the
+ * area's spare page, VMM_SPT_PD_OFF, unused since the shadow cache). */
+#define VMM_SPT_AREA_PAE_PT_OFF VMM_SPT_PD_OFF
+#define VMM_PAE_PDPTE		((u32)(VMM_AREA_BASE >> 30))	     /* 3 */
+#define VMM_PAE_PDE		((u32)(VMM_AREA_BASE >> 21) & 0x1ff) /* 0x1f8 */
+#define PAE_ADDR		0x000ffffffffff000ULL		     /* the frame field */
+#define PTE_XD			(1ULL << 63)			     /* PAE: execute-disable */
+
+/*
+ * The guest's own walk (shadow_pae.c: the MMU's walker, mmu/paging.c, over
+ * guest-physical memory with the virtual CR0/CR3/CR4 and the guest's EFER:
+ * 32-bit and PAE paging, PSE, NX, WP, SMEP/SMAP, reserved bits, A/D).
+ * (A separate file because mmu/paging.h and cpu/insn.h both name an enum
+ * pg_class.)
+ */
+enum spt_acc { SPT_READ = 0, SPT_WRITE = 1, SPT_FETCH = 2 }; /* = enum pg_access */
+struct spt_gwalk {
+	u64 pa;				/* guest-physical address of lin */
+	bool user, writable, nx, dirty; /* rights of the whole walk; D of the leaf */
+	u32 pdf, ptf;			/* source frames: the PAE PD, the PT (SPT_NO_FRAME: none) */
+};
+/* Walk lin for an access of kind acc, as CPL 3 (user) or supervisor, with
+ * EFLAGS.AC = ac; sys: an implicit supervisor access; set_ad: update A/D
+ * as the hardware would.  False: a fault, *gerr the #PF error code. */
+bool spt_guest_walk(struct vmm *m, u32 lin, enum spt_acc acc, bool user, bool ac, bool sys,
+		    bool set_ad, struct spt_gwalk *g, u32 *gerr);
 
 /* Create/destroy the cache for a guest of mem_size bytes. */
 struct spt *spt_create(u64 mem_size);
@@ -155,6 +190,40 @@ void spt_note_writable(struct vmm *m, u32 f);
  * more than the guest's; A/D are set by the VMM as the walk goes).
  */
 void spt_entry_written(struct vmm *m, struct cpu *c, u32 pa, u32 old, u32 val);
+/*
+ * One shadow leaf entry for lin in the active shadow, either format (a
+ * 32-bit PTE widened, or a PAE PTE): false when no shadow page table holds
+ * it.  spt_leaf_set stores back into the same slot (which must exist).
+ */
+bool spt_leaf_get(struct vmm *m, u32 lin, u64 *e);
+void spt_leaf_set(struct vmm *m, u32 lin, u64 e);
+/* Is the active shadow a PAE one? */
+bool spt_active_pae(const struct vmm *m);
+
+/* ---- shared by shadow_pt.c and shadow_pae.c (not for other callers) ---- */
+int spt_page_alloc(struct vmm *m, struct cpu *c);
+void spt_page_free(struct vmm *m, int k);
+void spt_trace_add(struct vmm *m, struct cpu *c, u32 f);
+void spt_trace_del(struct vmm *m, u32 f);
+void spt_flush_users(struct vmm *m, int pdk, u32 lin, bool all_);
+void spt_ev(struct vmm *m, struct cpu *c, u64 addr, int kind, u64 val, const char *what);
+
+/* shadow_pae.c: the PAE shadow of guest CR3 (root pool page k, just made):
+ * its PDPT and the fourth PD with the VMM's slot. */
+void spt_pae_root_init(struct vmm *m, struct cpu *c, int k);
+/* Drop everything below root k but the VMM's slot (a pool flush). */
+void spt_pae_root_clear(struct vmm *m, int k);
+/* The active PAE shadow's page table for lin: built from guest PD frame
+ * pdf and guest PT frame ptf (SPT_NO_FRAME: a 2 MiB guest page). */
+u64 *spt_pae_pt_for(struct vmm *m, struct cpu *c, u32 lin, u32 pdf, u32 ptf);
+/* Guest entry at pa (a dword of a PAE entry) in traced frame f changed:
+ * zap what PAE shadow page k built from it (spt_entry_written's part). */
+void spt_pae_entry_written(struct vmm *m, struct cpu *c, int k, u32 pa, u32 val);
+/* Drop every writable shadow mapping of frame f from the PAE tables. */
+bool spt_pae_unmap_writable(struct vmm *m, u32 f);
+/* The active PAE shadow's leaf slot for lin, or NULL. */
+u64 *spt_pae_leaf(struct vmm *m, u32 lin);
+
 /* Both walks of lin and why they differ (no side effects). */
 void spt_view(struct vmm *m, u32 lin, struct spt_view *v);
 

@@ -283,6 +283,50 @@ static u64 insns_until(const struct board *b, u64 ns)
 	return (ns - now + b->ns_per_insn - 1) / b->ns_per_insn;
 }
 
+/*
+ * Run CPU c for one slice of the round robin, counted as bare metal counts
+ * it (cpu_run's budget: retired instructions plus exceptions taken).
+ *
+ * Under --virt=trap every VMM entry (a privileged instruction emulated, a
+ * hidden page fault filled, a guest fault reflected) ends cpu_run early
+ * with CPU_STOP_HOOK, where the bare CPU would have gone on.  Returning to
+ * the round robin there would hand the machine to the next CPU -- and end
+ * the round, which polls host input every 16 rounds -- at a different
+ * retired instruction than under --virt=none, and the guest's output would
+ * drift (issue 8: minios --smp 2).  So we resume c until its slice is
+ * spent: an emulated instruction counts once (it retired, vmm_trap.c), a
+ * hidden fault not at all (bare metal never took it), a reflected guest
+ * fault once (bare metal took it: cpu_run's `faults`).
+ */
+static enum cpu_stop run_slice(struct vm *vm, struct cpu *c, u64 slice)
+{
+	struct vmm *m = vm->vmm;
+	const u64 *faults = m ? &m->stats.traps[VMM_TRAP_FAULT] : NULL;
+	u64 start = c->stats.insns, f0 = faults ? *faults : 0, used;
+	enum cpu_stop r;
+
+	for (;;) {
+		r = cpu_run(c, slice);
+		if (r != CPU_STOP_HOOK || !m || vm->debug.fired || vm->board.stop != BOARD_RUNNING)
+			return r;
+		used = c->stats.insns - start + (*faults - f0);
+		if (used >= slice)
+			return CPU_STOP_BUDGET;
+		slice -= used;
+		start = c->stats.insns;
+		f0 = *faults;
+	}
+}
+
+/* RFLAGS.IF as the guest sees it: under --virt=trap the real IF is always
+ * 1 once the VMM took the CPU over; the virtual one is the guest's. */
+static bool guest_if(struct vm *vm, struct cpu *c)
+{
+	if (vm->vmm && vmm_cpu_active(vm->vmm, c->index))
+		return vmm_vcpu_of(vm->vmm, c->index)->vif;
+	return (c->rflags & FL_IF) != 0;
+}
+
 /* A debugger stop (breakpoint, watchpoint, event) was recorded while the
  * CPUs ran: hand it out once. */
 static bool debug_stopped(struct vm *vm, struct vm_stop *st)
@@ -366,7 +410,7 @@ void vm_run_until(struct vm *vm, int step_cpu, u64 nsteps, struct vm_stop *st)
 			/* --virt=trap: the VMM's world switch to this CPU (vmm_smp.c). */
 			if (vm->vmm)
 				vmm_world_switch(vm->vmm, c);
-			r = cpu_run(c, slice);
+			r = run_slice(vm, c, slice);
 			/* A breakpoint, watchpoint or event break (a triple-fault
 			 * break is reported before the shutdown it announces). */
 			if (debug_stopped(vm, st))
@@ -380,7 +424,7 @@ void vm_run_until(struct vm *vm, int step_cpu, u64 nsteps, struct vm_stop *st)
 				break;
 			if (!c->halted)
 				all_halted = false;
-			else if (c->rflags & FL_IF)
+			else if (guest_if(vm, c))
 				any_if = true;
 		}
 

@@ -27,10 +27,12 @@
  * samples/vprobe and samples/trap32 (tests/suites/trap.sh) are the proofs;
  * the monitor's `traps` and `vcpu` (monitor/commands_vmm.c) the windows.
  *
- * 32-bit protected-mode guests, without paging or with 32-bit non-PAE
+ * 32-bit protected-mode guests, without paging or with 32-bit or PAE
  * paging through shadow page tables (vmm_paging.c: hidden/true faults, A/D
- * emulation, trace writes; shadow_pt.c: shadows cached per guest CR3 and
- * kept coherent by write-protecting ("tracing") the guest's tables).
+ * emulation, CR0.WP = 0, trace writes; shadow_pt.c: shadows cached per
+ * guest CR3 and kept coherent by write-protecting ("tracing") the guest's
+ * tables; shadow_pae.c: PAE shadows -- the real CPU pages in PAE mode too,
+ * for XD -- and the guest's walk, which is the MMU's own walker).
  *
  * The REAL-MODE PHASE (firmware boot, --hda): ring compression needs
  * protected mode -- real mode has no rings to compress, and IN/OUT, CLI,
@@ -58,7 +60,7 @@
  *
  * REFUSALS (vmm_refuse): one line "vmlab: vmm: ..." and exit status 10
  * (VM_EXIT_UNSUPPORTED, README), never a fake triple fault: clearing
- * CR0.PE again, PAE paging, long mode (EFER.LME), far transfers to a TSS
+ * CR0.PE again, long mode (EFER.LME), far transfers to a TSS
  * or task gate (task switches), an access through an expand-down segment
  * that reaches the VMM's area other than a MOV with paging off, and a
  * pg-strict trap the VMM cannot emulate.  Guest ring 3 gets its virtual
@@ -67,7 +69,8 @@
  * ring 2, below: vmm_real_ring), call gates and far RET outwards
  * (vmm_gate.c), expand-down segments reaching the VMM's area (shadowed
  * empty, every access emulated: vmm_edseg.c), virtual-8086 mode (entry
- * and exit emulated, the v86 code native at CPL 3: vmm_v86.c).
+ * and exit emulated, the v86 code native at CPL 3: vmm_v86.c), CR0.WP = 0
+ * and PAE paging (vmm_paging.c, shadow_pae.c).
  * tests/suites/trap-equiv.sh lists each guest that stops at one.
  *
  * SMP (--smp N, vmm_smp.c): struct vmm keeps ONE struct vcpu (m->v) and
@@ -103,6 +106,19 @@
  * others' only when they are idle).  Output equivalence with --virt=none
  * also needs the same round-robin slice order, which emulated instructions
  * respect (they retire in vm->retired).
+ *
+ * VIRTUAL TIME (issue 8): virtual time is the count of retired guest
+ * instructions, so each VMM entry must cost what bare metal pays: an
+ * emulated instruction retires once, a hidden #PF nothing, a reflected
+ * guest fault one unit of the CPU's slice (cpu_run counts exceptions
+ * taken).  A VMM entry ends cpu_run early; the run loop (vm.c run_slice)
+ * resumes the same CPU until its slice is spent, so CPUs switch -- and
+ * host input is polled -- at the same retired instruction as under
+ * --virt=none; its idle test reads the virtual IF.  tests/trap/bisect.sh
+ * finds the first event that lands elsewhere.  The block cache ends a
+ * slice where the reference interpreter does (cpu_run gives block_run the
+ * rest of the slice with the exceptions taken counted), so the block cache
+ * on or off gives the same slices too (tests/unit/test_vm_slice.c).
  */
 #ifndef VMLAB_HYPERVISOR_VMM_H
 #define VMLAB_HYPERVISOR_VMM_H
@@ -269,6 +285,8 @@ void vmm_spt_invlpg(struct vmm *m, struct cpu *c, u32 lin);
 bool vmm_spt_fault(struct vmm *m, struct cpu *c, u32 *err);
 /* MOV to CR3: switch to the (cached) shadow of the new v.cr3. */
 void vmm_spt_set_cr3(struct vmm *m, struct cpu *c);
+/* The real CR4's PAE/SMEP/SMAP follow the guest's while it pages. */
+void vmm_spt_sync_cr4(struct vmm *m, struct cpu *c);
 /* vmm_phys_write's helper: false when [pa, pa+len) holds no traced guest
  * page table (the caller writes); else written and the shadows synced. */
 bool vmm_spt_write_traced(struct vmm *m, u64 pa, const void *buf, unsigned len);

@@ -178,6 +178,10 @@ bool vmm_iopl_allowed(struct vmm *m, struct cpu *c, const struct insn *i)
 	 * §19.5.2: IOPL does not apply to them there). */
 	if (m->v.iopl >= m->v.cpl && !(c->rflags & FL_VM))
 		return true;
+	/* CLI/STI in virtual-8086 mode (no VME): allowed at IOPL 3 only
+	 * (SDM Vol 3 §20.2.7); the VMM performs them on the virtual IF. */
+	if ((c->rflags & FL_VM) && (i->form == FORM_CLI || i->form == FORM_STI))
+		return m->v.iopl == 3;
 	switch (i->form) {
 	case FORM_IN_ALIb:
 	case FORM_IN_eAXIb:
@@ -213,13 +217,9 @@ static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 				   (unsigned long long)c->rip);
 			return true;
 		}
-		if ((v & CR0_PG) && (m->v.cr4 & CR4_PAE)) {
-			vmm_refuse(m,
-				   "guest enabled PAE paging at eip=0x%llx: shadow paging "
-				   "handles 32-bit non-PAE tables only",
-				   (unsigned long long)c->rip);
-			return true;
-		}
+		/* PAE paging goes through PAE shadows (shadow_pae.c).  Like
+		 * vmlab's CPU (mmu/paging.h), the VMM keeps no PDPTE
+		 * registers: the walks re-read them, traced. */
 		m->v.cr0 = v | CR0_ET;
 		if ((v & CR0_PG) && !(old & CR0_PG))
 			vmm_spt_enable(m, c);
@@ -239,8 +239,14 @@ static bool write_cr(struct vmm *m, struct cpu *c, int cr, u32 v)
 			vmm_spt_set_cr3(m, c);
 		return true;
 	case 4:
-		if (((v ^ m->v.cr4) & (CR4_PSE | CR4_PAE | CR4_PGE)) && (m->v.cr0 & CR0_PG))
+		/* A new walk format (PAE) or new rights rules (PSE, SMEP,
+		 * SMAP; PGE: the global entries go): new shadows, and the
+		 * real CR4 follows (vmm_spt_sync_cr4). */
+		if (((v ^ m->v.cr4) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP)) &&
+		    (m->v.cr0 & CR0_PG)) {
+			m->v.cr4 = v;
 			vmm_spt_flush(m, c);
+		}
 		m->v.cr4 = v;
 		return true;
 	}
@@ -253,6 +259,23 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 	u64 d = 0;
 	u16 sel;
 
+	/* pg-strict traps a sensitive form before the CPU's own checks
+	 * (cpu/step.c 4b): the ones that are #UD in virtual-8086 mode
+	 * (SDM Vol 3 §20.2.7, Vol 2 each page) must be #UD here too. */
+	if (c->rflags & FL_VM) {
+		switch (i->form) {
+		case FORM_SLDT_Ev:
+		case FORM_STR_Ev:
+		case FORM_LLDT_Ew:
+		case FORM_LTR_Ew:
+		case FORM_LAR_GvEw:
+		case FORM_LSL_GvEw:
+		case FORM_VERR_Ew:
+		case FORM_VERW_Ew:
+		case FORM_ARPL_EwGw: cpu_raise(c, EXC_UD, 0);
+		default: break;
+		}
+	}
 	switch (i->form) {
 	case FORM_CLI:
 	case FORM_STI:
@@ -336,7 +359,9 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		if (v->cr0 & CR0_PG)
 			vmm_spt_invlpg(m, c, (u32)(c->seg[i->seg].base + insn_ea(c, i)));
 		break;
-	case FORM_WBINVD: break; /* no caches */
+	case FORM_WBINVD: break;		   /* no caches */
+	case FORM_STAC: c->rflags |= FL_AC; break; /* SMAP override: a real bit */
+	case FORM_CLAC: c->rflags &= ~(u64)FL_AC; break;
 	case FORM_RDMSR: {
 		/* The virtual MSRs (vmm_msr.c): never the guest's values in the
 		 * real SYSENTER_CS and friends. */
@@ -348,10 +373,17 @@ bool vmm_emulate(struct vmm *m, struct cpu *c, const struct insn *i)
 		c->gpr[RDX] = (u32)(val >> 32);
 		break;
 	}
-	case FORM_WRMSR:
+	case FORM_WRMSR: {
+		u64 nxe = c->efer & EFER_NXE;
+
 		if (!vmm_wrmsr(m, c, (u32)c->gpr[RCX], (u32)c->gpr[RAX] | (c->gpr[RDX] << 32)))
 			return false;
+		/* EFER.NXE changes what XD means: shadows built under the old
+		 * value would grant a fetch the guest's walk now forbids. */
+		if ((c->efer & EFER_NXE) != nxe && (v->cr0 & CR0_PG))
+			vmm_spt_flush(m, c);
 		break;
+	}
 	case FORM_SYSEXIT:
 		if (i->osize == 8)
 			return false;

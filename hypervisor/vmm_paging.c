@@ -1,7 +1,9 @@
 /*
- * vmm_paging.c - shadow page tables for 32-bit non-PAE guests: the guest's
- * walk, hidden and true faults, trace writes (SDM Vol 3 §4.3 "32-bit
- * paging", §4.7 page-fault error codes, §4.8 accessed and dirty flags,
+ * vmm_paging.c - shadow page tables for 32-bit guests (32-bit and PAE
+ * paging): hidden and true faults, CR0.WP = 0, trace writes (SDM Vol 3
+ * §4.3 "32-bit paging", §4.4 "PAE paging" (the PAE shadow's shape is
+ * shadow_pae.c's), §4.6 access rights, §4.7 page-fault error codes, §4.8
+ * accessed and dirty flags,
  * §4.10 TLBs; Adams & Agesen ASPLOS 2006 §2.3 "hidden" vs "true" faults
  * and "traces").
  *
@@ -27,7 +29,9 @@
  * D-bit emulation: a page whose guest PTE is writable but not dirty gets a
  * read-only shadow entry; the first write faults (hidden), the VMM sets D in
  * the guest PTE and makes the shadow entry writable.  The real CR0.WP is
- * always 1 so that ring 1 (the guest kernel) is held to that too.
+ * always 1 so that ring 1 (the guest kernel) is held to that too.  A guest
+ * with CR0.WP = 0 gets the Xen/KVM treatment (fill()): a kernel write to a
+ * read-only page maps it writable for the kernel only.
  *
  * Coherence: because the traces keep every cached shadow in step with the
  * guest's tables, a CR3 write only switches shadows, and INVLPG drops the
@@ -35,6 +39,10 @@
  *
  * Ring compression fits 32-bit paging exactly: the guest kernel (ring 1)
  * and a ring-0 kernel are both "supervisor" (CPL < 3), user stays user.
+ * The guest's walk is the MMU's walker over guest-physical memory with the
+ * virtual CR0/CR3/CR4 and the guest's EFER (spt_guest_walk, shadow_pae.c),
+ * so NX, SMEP/SMAP, reserved bits and A/D are exactly --virt=none's; the
+ * real CR4.PAE/SMEP/SMAP follow the guest's (vmm_spt_sync_cr4).
  *
  * Untrusted guests: a guest table entry pointing outside RAM reads as not
  * present (true fault); a guest mapping of the VMM's region is refused with
@@ -53,14 +61,11 @@
 #include "hypervisor/vm.h"
 #include "hypervisor/vmm.h"
 
-#define PF_P (1u << 0) /* #PF error code: protection (not not-present) */
-#define PF_W (1u << 1)
-#define PF_U (1u << 2)
-
-static bool phys_rd32(struct vmm *m, u32 pa, u32 *v)
-{
-	return vmm_phys_read(m, pa, v, 4);
-}
+#define PF_P	(1u << 0) /* #PF error code: protection (not not-present) */
+#define PF_W	(1u << 1)
+#define PF_U	(1u << 2)
+#define PF_RSVD (1u << 3)
+#define PF_I	(1u << 4)
 
 static bool in_vmm_area(u32 pa)
 {
@@ -72,57 +77,22 @@ static bool in_vmm_area(u32 pa)
 /*
  * Translate lin through the guest's tables for an access (write, user).
  * On success *pa is the guest-physical address and *w whether the guest
- * allows writes (for the shadow entry); with set_ad the guest's A/D bits are
- * updated as the hardware would.  On failure *gerr is the #PF error code.
+ * allows writes (for the shadow entry: writable and already dirty); with
+ * set_ad the guest's A/D bits are updated as the hardware would.  On
+ * failure *gerr is the #PF error code.  A supervisor access here is an
+ * implicit one (the VMM's own accesses on the guest kernel's behalf).
  */
 bool vmm_guest_walk(struct vmm *m, u32 lin, bool write, bool user, bool set_ad, u32 *pa, bool *w,
 		    u32 *gerr)
 {
-	u32 pde_pa = ((u32)m->v.cr3 & ~0xfffu) + (lin >> 22) * 4, pde = 0, pte_pa, pte = 0;
-	bool wp = (m->v.cr0 & CR0_WP) != 0, allow_w, allow_u;
-	u32 err = (write ? PF_W : 0) | (user ? PF_U : 0);
+	struct spt_gwalk pw;
 
-	if (!phys_rd32(m, pde_pa, &pde) || !(pde & PTE_P))
-		goto fault;
-	if ((pde & PDE_PS) && (m->v.cr4 & CR4_PSE)) {
-		/* A 4 MiB page (SDM Vol 3 §4.3, Table 4-4). */
-		allow_w = pde & PTE_W;
-		allow_u = pde & PTE_U;
-		err |= PF_P;
-		if ((user && !allow_u) || (write && !allow_w && (user || wp)))
-			goto fault;
-		if (set_ad && (~pde & (PTE_A | (write ? PTE_D : 0)))) {
-			pde |= PTE_A | (write ? PTE_D : 0);
-			vmm_phys_write(m, pde_pa, &pde, 4);
-		}
-		*pa = (pde & 0xffc00000u) | (lin & 0x3fffff);
-		*w = allow_w && (pde & PTE_D);
-		return true;
-	}
-	pte_pa = (pde & ~0xfffu) + ((lin >> 12) & 0x3ff) * 4;
-	if (!phys_rd32(m, pte_pa, &pte) || !(pte & PTE_P))
-		goto fault;
-	err |= PF_P;
-	allow_w = (pde & PTE_W) && (pte & PTE_W);
-	allow_u = (pde & PTE_U) && (pte & PTE_U);
-	if ((user && !allow_u) || (write && !allow_w && (user || wp)))
-		goto fault;
-	if (set_ad) {
-		if (!(pde & PTE_A)) {
-			pde |= PTE_A;
-			vmm_phys_write(m, pde_pa, &pde, 4);
-		}
-		if (~pte & (PTE_A | (write ? PTE_D : 0))) {
-			pte |= PTE_A | (write ? PTE_D : 0);
-			vmm_phys_write(m, pte_pa, &pte, 4);
-		}
-	}
-	*pa = (pte & ~0xfffu) | (lin & 0xfff);
-	*w = allow_w && (pte & PTE_D);
+	if (!spt_guest_walk(m, lin, write ? SPT_WRITE : SPT_READ, user, false, !user, set_ad, &pw,
+			    gerr))
+		return false;
+	*pa = (u32)pw.pa;
+	*w = pw.writable && pw.dirty;
 	return true;
-fault:
-	*gerr = err;
-	return false;
 }
 
 /* ---- turning shadow paging on and off --------------------------------------- */
@@ -130,21 +100,47 @@ fault:
 /* CR0.PG 0 -> 1: the real CPU pages through the shadow of the guest's CR3.
  * While paging was off the guest wrote its tables untraced: no cached
  * shadow survives that. */
+/*
+ * The real CR4 follows the guest's where the shadow needs the same walk
+ * rules: PAE (a PAE guest gets a PAE shadow: only that format has XD) and
+ * SMEP/SMAP (the shadow leaf keeps the guest's U/S, so the real CPU checks
+ * them as the guest's would -- and reports I/D in its error codes exactly
+ * when the guest's CPU would).  PSE and PGE stay off: shadows map 4 KiB
+ * pages, none global (a CR3 switch must drop everything of the old one).
+ */
+void vmm_spt_sync_cr4(struct vmm *m, struct cpu *c)
+{
+	const u64 mirror = CR4_PAE | CR4_SMEP | CR4_SMAP;
+	u64 v = c->cr4 & ~(mirror | CR4_PSE | CR4_PGE);
+
+	if (m->v.cr0 & CR0_PG)
+		v |= m->v.cr4 & mirror;
+	if (v != c->cr4)
+		cpu_write_cr(c, 4, v);
+}
+
 void vmm_spt_enable(struct vmm *m, struct cpu *c)
 {
 	u32 *apt = (u32 *)(m->area + VMM_SPT_AREA_PT_OFF);
+	u64 *ppt = (u64 *)(m->area + VMM_SPT_AREA_PAE_PT_OFF);
 
 	/* The VMM's region, supervisor read/write (GDT, IDT, TSS: the
-	 * real CPU's implicit accesses), in its own page table. */
+	 * real CPU's implicit accesses), in its own page table -- one in
+	 * each format (32-bit for 32-bit shadows, PAE for PAE ones). */
 	memset(apt, 0, 4096);
-	for (u32 off = 0; off < VMM_AREA_SIZE; off += 4096)
+	memset(ppt, 0, 4096);
+	for (u32 off = 0; off < VMM_AREA_SIZE; off += 4096) {
 		apt[((VMM_AREA_BASE + off) >> 12) & 0x3ff] =
 		    (u32)(VMM_AREA_BASE + off) | PTE_P | PTE_W | PTE_A | PTE_D;
+		ppt[((VMM_AREA_BASE + off) >> 12) & 0x1ff] =
+		    (VMM_AREA_BASE + off) | PTE_P | PTE_W | PTE_A | PTE_D;
+	}
 	if (!m->spt) {
 		m->spt = spt_create(m->vm->cfg->mem_size);
 		m->spt->cur = m->cur; /* the world switch keeps it (vmm_smp.c) */
 	}
 	spt_drop_all(m, c);
+	vmm_spt_sync_cr4(m, c);
 	spt_switch(m, c, (u32)m->v.cr3);
 	cpu_write_cr(c, 0, c->cr0 | CR0_PG | CR0_WP);
 }
@@ -152,6 +148,7 @@ void vmm_spt_enable(struct vmm *m, struct cpu *c)
 void vmm_spt_disable(struct vmm *m, struct cpu *c)
 {
 	cpu_write_cr(c, 0, c->cr0 & ~(u64)CR0_PG);
+	vmm_spt_sync_cr4(m, c);
 	if (m->spt)
 		spt_drop_all(m, c); /* nothing is traced while paging is off */
 }
@@ -162,6 +159,7 @@ void vmm_spt_flush(struct vmm *m, struct cpu *c)
 	if (!m->spt)
 		return;
 	spt_drop_all(m, c);
+	vmm_spt_sync_cr4(m, c);
 	spt_switch(m, c, (u32)m->v.cr3);
 }
 
@@ -176,12 +174,10 @@ void vmm_spt_set_cr3(struct vmm *m, struct cpu *c)
 /* INVLPG lin: drop the active shadow's entry (and the real TLB's). */
 void vmm_spt_invlpg(struct vmm *m, struct cpu *c, u32 lin)
 {
-	if (m->spt && m->spt->active >= 0 && (lin >> 22) != VMM_PDE) {
-		int t = spt_page_of(spt_table(m, m->spt->active)[lin >> 22]);
+	u64 e;
 
-		if (t >= 0)
-			spt_table(m, t)[(lin >> 12) & 0x3ff] = 0;
-	}
+	if (spt_leaf_get(m, lin, &e))
+		spt_leaf_set(m, lin, 0);
 	m->stats.spt_invlpg++;
 	cpu_tlb_flush_page(c, lin);
 }
@@ -189,54 +185,69 @@ void vmm_spt_invlpg(struct vmm *m, struct cpu *c, u32 lin)
 /* ---- filling the shadow ---------------------------------------------------------- */
 
 /*
- * Walk the guest's tables for an access at lin and copy the result into the
- * active shadow.  False: a true fault, *gerr the guest's error code.  True:
- * filled; *traced says the page holds a guest page table (its shadow entry
- * is read-only: a write must be performed by the VMM, trace_write()).
+ * Walk the guest's tables for an access of kind acc at lin and copy the
+ * result into the active shadow.  False: a true fault, *gerr the guest's
+ * error code.  True: filled; *traced says the page holds a guest page table
+ * (its shadow entry is read-only: a write must be performed by the VMM,
+ * trace_write()).
+ *
+ * The shadow leaf carries the rights of the guest's WHOLE walk:
+ *   U  the guest page is user-accessible;
+ *   W  the guest allows writes AND the page is already dirty (D-bit
+ *      emulation) AND it holds no traced table;
+ *   XD the guest's walk says execute-disable (PAE with EFER.NXE only).
+ * CR0.WP = 0 (SDM Vol 3 §4.6.1): the guest KERNEL may write a read-only
+ * page, its USER mode may not, and the real CR0.WP stays 1.  The shadow
+ * says both with one entry at a time: after a kernel write the entry is
+ * writable but SUPERVISOR (U = 0); the guest's next user access then
+ * faults (hidden) and the entry goes back to user, read-only.  (The
+ * Xen/KVM treatment of WP = 0; shadows are keyed by WP, shadow_pt.h.)
  */
-static bool fill(struct vmm *m, struct cpu *c, u32 lin, bool write, bool user, u32 *gerr,
+static bool fill(struct vmm *m, struct cpu *c, u32 lin, enum spt_acc acc, bool user, u32 *gerr,
 		 bool *traced)
 {
-	u32 pa = 0, upa, uerr, pde = 0, frame, pte, *pt;
-	bool w = false, uw, uok;
+	struct spt_gwalk w;
+	u64 pte, pa;
+	bool pae = (m->v.cr4 & CR4_PAE) != 0, su, sw, wp0;
 
 	*traced = false;
-	if ((lin >> 22) == VMM_PDE) {
+	if (lin >= (u32)VMM_AREA_BASE && lin < (u32)VMM_AREA_BASE + (4u << 20)) {
 		/* Cannot happen (truncated segments): the VMM's slot. */
-		*gerr = (write ? PF_W : 0) | (user ? PF_U : 0) | PF_P;
+		*gerr = (acc == SPT_WRITE ? PF_W : 0) | (user ? PF_U : 0) | PF_P;
 		return false;
 	}
-	if (!vmm_guest_walk(m, lin, write, user, true, &pa, &w, gerr))
+	if (!spt_guest_walk(m, lin, acc, user, (c->rflags & FL_AC) != 0, false, true, &w, gerr))
 		return false;
-	if (in_vmm_area(pa) || in_vmm_area(pa | 0xfff)) {
+	pa = w.pa;
+	if (in_vmm_area(pa) || in_vmm_area(pa | 0xfff) || (pa >> 32)) {
 		/* The guest maps the VMM's own memory: never.  On bare metal
-		 * the range is unclaimed bus space; here it is a #PF. */
-		*gerr = (write ? PF_W : 0) | (user ? PF_U : 0) | PF_P;
+		 * the range is unclaimed bus space; here it is a #PF.  (Above
+		 * 4 GiB: no guest RAM or device there.) */
+		*gerr = (acc == SPT_WRITE ? PF_W : 0) | (user ? PF_U : 0) | PF_P;
 		trace_emit(&m->vm->trace, TRACE_SHADOW, c->index, lin, SPT_EV_TRUE, pa, 0, 0,
 			   "vmm-area");
 		return false;
 	}
-	if (write && !w) {
-		/* Allowed only through CR0.WP = 0 (a supervisor write to a
-		 * read-only page): the shadow cannot express it for ring 1. */
-		vmm_refuse(m, "guest writes 0x%x relying on CR0.WP = 0: not supported", lin);
-		return true;
-	}
-	/* The guest PT this shadow PT is built from (none: a 4 MiB page). */
-	phys_rd32(m, ((u32)m->v.cr3 & ~0xfffu) + (lin >> 22) * 4, &pde);
-	frame = ((pde & PDE_PS) && (m->v.cr4 & CR4_PSE)) ? SPT_NO_FRAME : pde >> 12;
-	pt = spt_pt_for(m, c, lin, frame);
-	/* U from a user-mode retry walk: the current access may be a
-	 * supervisor one.  (After spt_pt_for: it may have traced pa's frame
-	 * itself -- a directory mapping itself.) */
-	uok = vmm_guest_walk(m, lin, false, true, false, &upa, &uw, &uerr);
-	*traced = spt_is_traced(m, pa >> 12);
-	pte = (pa & ~0xfffu) | PTE_P | PTE_A | (uok ? PTE_U : 0);
-	if (w && !*traced) {
+	/* The guest tables this shadow is built from: the PD (PAE) and the
+	 * PT (none: a 4 MiB / 2 MiB page). */
+	if (pae)
+		spt_pae_pt_for(m, c, lin, w.pdf, w.ptf);
+	else
+		spt_pt_for(m, c, lin, w.ptf);
+	/* (After the PT: building it may have traced pa's frame itself -- a
+	 * table mapping itself.) */
+	*traced = spt_is_traced(m, (u32)(pa >> 12));
+	wp0 = acc == SPT_WRITE && !user && !w.writable; /* allowed by CR0.WP = 0 */
+	su = w.user && !wp0;
+	sw = (w.writable || wp0) && w.dirty && !*traced;
+	pte = (pa & ~0xfffull) | PTE_P | PTE_A | (su ? PTE_U : 0);
+	if (sw) {
 		pte |= PTE_W | PTE_D;
-		spt_note_writable(m, pa >> 12);
+		spt_note_writable(m, (u32)(pa >> 12));
 	}
-	pt[(lin >> 12) & 0x3ff] = pte;
+	if (pae && w.nx)
+		pte |= PTE_XD;
+	spt_leaf_set(m, lin, pte);
 	cpu_tlb_flush_page(c, lin);
 	trace_emit(&m->vm->trace, TRACE_SHADOW, c->index, lin, SPT_EV_FILL, pte, 0, 0, "fill");
 	return true;
@@ -245,14 +256,6 @@ static bool fill(struct vmm *m, struct cpu *c, u32 lin, bool write, bool user, u
 /* ---- trace writes --------------------------------------------------------------- */
 
 #define TW_MAX 4 /* traced pages one instruction may write */
-
-/* The active shadow's entry for lin, or NULL. */
-static u32 *shadow_pte(struct vmm *m, u32 lin)
-{
-	int t = spt_page_of(spt_table(m, m->spt->active)[lin >> 22]);
-
-	return t < 0 ? NULL : &spt_table(m, t)[(lin >> 12) & 0x3ff];
-}
 
 static bool fetch_decode(struct vmm *m, struct cpu *c, struct insn *i)
 {
@@ -271,10 +274,10 @@ static void tw_finish(struct vmm *m, struct cpu *c, unsigned n, const u32 *lins,
 	u32 now[1024];
 
 	for (unsigned k = 0; k < n; k++) {
-		u32 *e = shadow_pte(m, lins[k]);
+		u64 e;
 
-		if (e && (*e & PTE_P) && (*e & ~0xfffu) == pas[k])
-			*e &= ~(PTE_W | PTE_D);
+		if (spt_leaf_get(m, lins[k], &e) && (e & PTE_P) && (e & PAE_ADDR) == pas[k])
+			spt_leaf_set(m, lins[k], e & ~(u64)(PTE_W | PTE_D));
 		cpu_tlb_flush_page(c, lins[k]);
 	}
 	for (unsigned k = 0; k < n; k++) {
@@ -315,13 +318,13 @@ static void trace_write(struct vmm *m, struct cpu *c, u32 lin)
 	memcpy(saved, c->fault_jmp, sizeof(saved));
 retry:
 	for (unsigned k = 0; k < n; k++) {
-		u32 *e = shadow_pte(m, lins[k]);
+		u64 e;
 
-		if (!e || !(*e & PTE_P))
+		if (!spt_leaf_get(m, lins[k], &e) || !(e & PTE_P))
 			panic("shadow: trace write to 0x%x without a shadow entry", lins[k]);
-		pas[k] = *e & ~0xfffu;
+		pas[k] = (u32)(e & PAE_ADDR);
 		vmm_phys_read(m, pas[k], m->spt->snap[k], 4096);
-		*e |= PTE_W | PTE_D;
+		spt_leaf_set(m, lins[k], e | PTE_W | PTE_D);
 		cpu_tlb_flush_page(c, lins[k]);
 	}
 	if (setjmp(c->fault_jmp)) {
@@ -334,7 +337,7 @@ retry:
 		for (unsigned k = 0; k < n; k++)
 			dup |= lins[k] == (cr2 & ~0xfffu);
 		if (c->pending_vector == EXC_PF && (err & PF_W) && n < TW_MAX && !dup &&
-		    fill(m, c, cr2, true, err & PF_U, &gerr, &tr) && tr && !m->fatal[0]) {
+		    fill(m, c, cr2, SPT_WRITE, err & PF_U, &gerr, &tr) && tr && !m->fatal[0]) {
 			c->pending_vector = -1;
 			lins[n] = cr2 & ~0xfffu;
 			n = n + 1;
@@ -374,10 +377,20 @@ bool vmm_spt_fault(struct vmm *m, struct cpu *c, u32 *err)
 {
 	u32 lin = (u32)c->cr2, gerr = 0;
 	bool write = *err & PF_W, user = *err & PF_U, traced = false;
+	/* The real CPU reports I/D exactly when the guest's would: the VMM
+	 * mirrors CR4.SMEP/PAE and EFER.NXE into the real registers. */
+	enum spt_acc acc = (*err & PF_I) ? SPT_FETCH : write ? SPT_WRITE : SPT_READ;
 
 	if (!m->spt || m->spt->active < 0)
 		panic("shadow: #PF with guest paging on but no shadow");
-	if (!fill(m, c, lin, write, user, &gerr, &traced)) {
+	if (*err & PF_RSVD) {
+		/* A shadow built under another EFER.NXE holds an XD bit the
+		 * real CPU now calls reserved: rebuild (hidden). */
+		vmm_spt_flush(m, c);
+		m->stats.pf_hidden++;
+		return true;
+	}
+	if (!fill(m, c, lin, acc, user, &gerr, &traced)) {
 		m->v.cr2 = lin;
 		*err = gerr;
 		m->stats.pf_true++;

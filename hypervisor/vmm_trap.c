@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpuid.h"
 #include "cpu/exception.h"
 #include "cpu/isa.h"
 #include "cpu/mem.h"
@@ -204,6 +205,10 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 	 * at virtual CPL 0 may be ring compression's own doing (MOV SS with
 	 * RPL 0): both go to the emulator, which knows the difference. */
 	fetched = vec == EXC_GP && (err == 0 || m->v.cpl == 0) && fetch(m, c, &i);
+	/* STAC/CLAC are #UD (not #GP) at CPL > 0: the virtual kernel's too. */
+	if (vec == EXC_UD && m->v.cpl == 0 && !(c->rflags & FL_VM) && fetch(m, c, &i) &&
+	    (i.form == FORM_STAC || i.form == FORM_CLAC) && cpu_has_feature(c, SMAP_F))
+		fetched = true;
 	if (fetched && err == 0 && i.form == FORM_SYSENTER) {
 		/* SYSENTER faults at any ring: the real IA32_SYSENTER_CS is 0
 		 * (vmm_msr.c); enter the guest's handler at ring 1. */
