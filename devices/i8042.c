@@ -1,12 +1,13 @@
 /*
  * i8042.c - the PC/AT keyboard controller (Intel 8042 running IBM's
- * firmware) with a PS/2 keyboard on its first port and a minimal PS/2
- * mouse on its auxiliary port.  Ports 0x60 (data) and 0x64 (status /
- * command); IRQ 1 for keyboard bytes, IRQ 12 for mouse bytes.
+ * firmware): ports 0x60 (data) and 0x64 (status / command), the output
+ * buffer and its IRQ 1 (keyboard bytes) / IRQ 12 (mouse bytes), the
+ * controller commands, and the output port with the A20 gate and the reset
+ * line.  The PS/2 keyboard on its first port and the mouse on its
+ * auxiliary port are devices/i8042_ps2.c.
  *
  * Follows the IBM PC/AT Technical Reference (keyboard controller section)
- * and the IBM PS/2 Hardware Interface Technical Reference (8042 commands,
- * keyboard and auxiliary-device commands).
+ * and the IBM PS/2 Hardware Interface Technical Reference (8042 commands).
  *
  *   status (read 0x64):  bit 0 OBF   output buffer full (port 0x60 has a byte)
  *                        bit 1 IBF   input buffer full (always 0: we are instant)
@@ -27,85 +28,21 @@
  * moves in and the interrupt line is pulsed low-high, giving the PIC the
  * edge it needs per byte.  Transfers take no virtual time.
  *
- * Scan codes.  The keyboard internally produces set 1 codes: what a guest
- * sees with translation on, which is how every BIOS and OS on a PC runs the
- * controller.  i8042_key_input() therefore takes set 1 bytes.  With XLAT
- * off a real keyboard would deliver untranslated set 2 codes; we do not
- * model that (bytes stay set 1) - only the replies that OSes check (the
- * keyboard ID and the 0xF0 0x00 "which set" answer) are translated or not
- * as a real controller would.
- *
  * Reset.  The initial command byte is 0x45 (keyboard IRQ, SYS, XLAT): the
  * state a PC BIOS leaves, so kernels loaded directly (multiboot) find a
  * usable keyboard.  A20 starts enabled (board->a20_enabled), see board.h.
  */
 #include "devices/i8042.h"
 
-#include "devices/board.h"
+#include "devices/i8042_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Status register */
-#define ST_OBF	BIT(0)
-#define ST_SYS	BIT(2)
-#define ST_A2	BIT(3)
-#define ST_INH	BIT(4)
-#define ST_AUXB BIT(5)
-/* Command byte */
-#define CB_KBD_INT BIT(0)
-#define CB_AUX_INT BIT(1)
-#define CB_SYS	   BIT(2)
-#define CB_KBD_DIS BIT(4)
-#define CB_AUX_DIS BIT(5)
-#define CB_XLAT	   BIT(6)
-#define CB_DEFAULT (CB_KBD_INT | CB_SYS | CB_XLAT)
-/* Output port */
-#define OP_RESET_N BIT(0)
-#define OP_A20	   BIT(1)
-#define OP_OBF	   BIT(4)
-#define OP_AUX_OBF BIT(5)
-
-#define KBC_IRQ_KBD 1
-#define KBC_IRQ_AUX 12
-/* A real keyboard buffers 16 bytes; a deeper queue lets the console paste
- * a line at once. */
-#define KBC_QUEUE 256
-
-enum src { SRC_KBD, SRC_AUX };
-
-struct queue {
-	u16 buf[KBC_QUEUE]; /* byte | src << 8 */
-	unsigned head, n;
-};
-
-struct kbc {
-	struct board *board;
-	u8 ram[32]; /* ram[0] is the command byte */
-	u8 outport;
-	bool a2;
-	u8 pending; /* controller command waiting for its data byte */
-	u8 ob;	    /* output buffer */
-	bool obf, ob_aux;
-	bool irq1, irq12; /* current line levels */
-	struct queue ctl, kbd, aux;
-
-	/* The keyboard */
-	u8 kbd_pending; /* 0xED, 0xF0 or 0xF3 waiting for its argument */
-	bool kbd_scanning;
-	u8 kbd_set, kbd_leds, kbd_typematic;
-	/* The mouse */
-	u8 aux_pending; /* 0xE8 or 0xF3 waiting for its argument */
-	bool aux_reporting;
-	u8 aux_rate, aux_res, aux_scaling;
-
-	u64 resets; /* reset requests seen (for describe) */
-};
-
 /* ---- queues and the output buffer ------------------------------------------- */
 
-static bool q_push(struct queue *q, u8 v, enum src s)
+bool kbc_queue_push(struct queue *q, u8 v, enum src s)
 {
 	if (q->n == KBC_QUEUE)
 		return false;
@@ -122,7 +59,7 @@ static u16 q_pop(struct queue *q)
 	return v;
 }
 
-static void q_clear(struct queue *q)
+void kbc_queue_clear(struct queue *q)
 {
 	q->head = q->n = 0;
 }
@@ -140,7 +77,7 @@ static void kbc_update_irq(struct kbc *k)
 }
 
 /* Move the next byte into an empty output buffer. */
-static void kbc_refill(struct kbc *k)
+void kbc_refill(struct kbc *k)
 {
 	u16 v;
 
@@ -162,19 +99,7 @@ static void kbc_refill(struct kbc *k)
 
 static void ctl_reply(struct kbc *k, u8 v, enum src s)
 {
-	q_push(&k->ctl, v, s);
-	kbc_refill(k);
-}
-
-static void kbd_reply(struct kbc *k, u8 v)
-{
-	q_push(&k->kbd, v, SRC_KBD);
-	kbc_refill(k);
-}
-
-static void aux_reply(struct kbc *k, u8 v)
-{
-	q_push(&k->aux, v, SRC_AUX);
+	kbc_queue_push(&k->ctl, v, s);
 	kbc_refill(k);
 }
 
@@ -206,165 +131,6 @@ static u8 kbc_read_outport(struct kbc *k)
 	if (k->obf && k->ob_aux)
 		v |= OP_AUX_OBF;
 	return v;
-}
-
-/* ---- the keyboard (PS/2 keyboard commands) --------------------------------------- */
-
-static void kbd_defaults(struct kbc *k)
-{
-	k->kbd_set = 2;
-	k->kbd_leds = 0;
-	k->kbd_typematic = 0x2b; /* 10.9 cps, 500 ms */
-	k->kbd_pending = 0;
-}
-
-static void kbd_write(struct kbc *k, u8 v)
-{
-	bool xlat = k->ram[0] & CB_XLAT;
-
-	if (k->kbd_pending) {
-		u8 cmd = k->kbd_pending;
-		k->kbd_pending = 0;
-		switch (cmd) {
-		case 0xed: /* Set/Reset Mode Indicators */
-			k->kbd_leds = v & 7;
-			kbd_reply(k, 0xfa);
-			return;
-		case 0xf3: /* Set Typematic Rate/Delay */
-			k->kbd_typematic = v & 0x7f;
-			kbd_reply(k, 0xfa);
-			return;
-		case 0xf0: /* Select Alternate Scan Codes */
-			if (v == 0) {
-				/* Report the set; the controller translates
-				 * 1/2/3 to 0x43/0x41/0x3F when XLAT is on. */
-				static const u8 xl[4] = {0, 0x43, 0x41, 0x3f};
-				kbd_reply(k, 0xfa);
-				kbd_reply(k, xlat ? xl[k->kbd_set] : k->kbd_set);
-			} else if (v <= 3) {
-				k->kbd_set = v;
-				kbd_reply(k, 0xfa);
-			} else {
-				kbd_reply(k, 0xfe);
-			}
-			return;
-		}
-	}
-	switch (v) {
-	case 0xed:
-	case 0xf0:
-	case 0xf3:
-		k->kbd_pending = v;
-		kbd_reply(k, 0xfa);
-		break;
-	case 0xee: /* Echo: answers 0xEE, no acknowledge */ kbd_reply(k, 0xee); break;
-	case 0xf2: /* Read ID: 0xAB 0x83, the 0x83 translated to 0x41 */
-		kbd_reply(k, 0xfa);
-		kbd_reply(k, 0xab);
-		kbd_reply(k, xlat ? 0x41 : 0x83);
-		break;
-	case 0xf4: /* Enable: clear the buffer, start scanning */
-		q_clear(&k->kbd);
-		k->kbd_scanning = true;
-		kbd_reply(k, 0xfa);
-		break;
-	case 0xf5: /* Default Disable */
-		q_clear(&k->kbd);
-		kbd_defaults(k);
-		k->kbd_scanning = false;
-		kbd_reply(k, 0xfa);
-		break;
-	case 0xf6: /* Set Default */
-		q_clear(&k->kbd);
-		kbd_defaults(k);
-		k->kbd_scanning = true;
-		kbd_reply(k, 0xfa);
-		break;
-	case 0xff: /* Reset: acknowledge, then BAT completion 0xAA */
-		q_clear(&k->kbd);
-		kbd_defaults(k);
-		k->kbd_scanning = true;
-		kbd_reply(k, 0xfa);
-		kbd_reply(k, 0xaa);
-		break;
-	default:
-		if (v >= 0xf7) /* set-3 key type commands, resend: accepted */
-			kbd_reply(k, 0xfa);
-		else
-			kbd_reply(k, 0xfe); /* not a command: "resend" */
-		break;
-	}
-}
-
-/* ---- the mouse (PS/2 auxiliary device commands) ------------------------------------ */
-
-static void aux_defaults(struct kbc *k)
-{
-	k->aux_rate = 100;
-	k->aux_res = 2;
-	k->aux_scaling = 1;
-	k->aux_reporting = false;
-	k->aux_pending = 0;
-}
-
-static void aux_write(struct kbc *k, u8 v)
-{
-	if (k->aux_pending) {
-		if (k->aux_pending == 0xf3)
-			k->aux_rate = v;
-		else
-			k->aux_res = v & 3;
-		k->aux_pending = 0;
-		aux_reply(k, 0xfa);
-		return;
-	}
-	switch (v) {
-	case 0xe8: /* Set Resolution */
-	case 0xf3: /* Set Sample Rate */
-		k->aux_pending = v;
-		aux_reply(k, 0xfa);
-		break;
-	case 0xe6:
-	case 0xe7: /* Set Scaling 1:1 / 2:1 */
-		k->aux_scaling = v == 0xe6 ? 1 : 2;
-		aux_reply(k, 0xfa);
-		break;
-	case 0xe9: /* Status Request: flags, resolution, rate */
-		aux_reply(k, 0xfa);
-		aux_reply(k, (k->aux_reporting ? 0x20 : 0) | (k->aux_scaling == 2 ? 0x10 : 0));
-		aux_reply(k, k->aux_res);
-		aux_reply(k, k->aux_rate);
-		break;
-	case 0xf2: /* Read Device Type: 0x00 = standard PS/2 mouse */
-		aux_reply(k, 0xfa);
-		aux_reply(k, 0x00);
-		break;
-	case 0xf4:
-		k->aux_reporting = true;
-		aux_reply(k, 0xfa);
-		break;
-	case 0xf5:
-		k->aux_reporting = false;
-		aux_reply(k, 0xfa);
-		break;
-	case 0xf6:
-		aux_defaults(k);
-		aux_reply(k, 0xfa);
-		break;
-	case 0xff: /* Reset: ack, BAT OK, device ID */
-		q_clear(&k->aux);
-		aux_defaults(k);
-		aux_reply(k, 0xfa);
-		aux_reply(k, 0xaa);
-		aux_reply(k, 0x00);
-		break;
-	default:
-		if (v >= 0xe0)
-			aux_reply(k, 0xfa); /* stream/remote/wrap mode, read data ... */
-		else
-			aux_reply(k, 0xfe);
-		break;
-	}
 }
 
 /* ---- the controller's ports ---------------------------------------------------- */
@@ -423,8 +189,8 @@ static void kbc_data(struct kbc *k, u8 v)
 	case 0xd1: kbc_write_outport(k, v); return;
 	case 0xd2: ctl_reply(k, v, SRC_KBD); return; /* as if from the keyboard */
 	case 0xd3: ctl_reply(k, v, SRC_AUX); return; /* as if from the mouse */
-	case 0xd4: aux_write(k, v); return;
-	default: kbd_write(k, v); return; /* plain data goes to the keyboard */
+	case 0xd4: ps2_aux_write(k, v); return;
+	default: ps2_kbd_write(k, v); return; /* plain data goes to the keyboard */
 	}
 }
 
@@ -475,80 +241,6 @@ static const struct io_ops kbc_data_io = {
 static const struct io_ops kbc_cmd_io = {
     .name = "i8042", .read = kbc_status_read, .write = kbc_command_write, .min = 1, .max = 1};
 
-/* ---- host input ------------------------------------------------------------------ */
-
-bool i8042_key_input(void *dev, u8 scancode)
-{
-	struct kbc *k = dev;
-
-	if (!k->kbd_scanning || !q_push(&k->kbd, scancode, SRC_KBD))
-		return false;
-	kbc_refill(k);
-	return true;
-}
-
-/* US layout, scan code set 1: make code of the key producing each ASCII
- * character, and whether Shift is needed. */
-struct keymap {
-	u8 code;
-	bool shift;
-};
-
-static struct keymap ascii_key(char ch)
-{
-	static const char row1[] = "1234567890-=", row1s[] = "!@#$%^&*()_+";
-	static const char q[] = "qwertyuiop[]", qs[] = "QWERTYUIOP{}";
-	static const char a[] = "asdfghjkl;'`", as[] = "ASDFGHJKL:\"~";
-	static const char z[] = "\\zxcvbnm,./", zs[] = "|ZXCVBNM<>?";
-	const char *p;
-
-	if (ch == 0)
-		return (struct keymap){0, false};
-	if ((p = strchr(row1, ch)))
-		return (struct keymap){(u8)(0x02 + (p - row1)), false};
-	if ((p = strchr(row1s, ch)))
-		return (struct keymap){(u8)(0x02 + (p - row1s)), true};
-	if ((p = strchr(q, ch)))
-		return (struct keymap){(u8)(0x10 + (p - q)), false};
-	if ((p = strchr(qs, ch)))
-		return (struct keymap){(u8)(0x10 + (p - qs)), true};
-	if ((p = strchr(a, ch)))
-		return (struct keymap){(u8)(0x1e + (p - a)), false};
-	if ((p = strchr(as, ch)))
-		return (struct keymap){(u8)(0x1e + (p - as)), true};
-	if ((p = strchr(z, ch)))
-		return (struct keymap){(u8)(0x2b + (p - z)), false};
-	if ((p = strchr(zs, ch)))
-		return (struct keymap){(u8)(0x2b + (p - zs)), true};
-	switch (ch) {
-	case ' ': return (struct keymap){0x39, false};
-	case '\n': return (struct keymap){0x1c, false};
-	case '\t': return (struct keymap){0x0f, false};
-	case '\b': return (struct keymap){0x0e, false};
-	case 0x1b: return (struct keymap){0x01, false};
-	default: return (struct keymap){0, false};
-	}
-}
-
-int i8042_type_ascii(void *dev, const char *text)
-{
-	int typed = 0;
-
-	for (; *text; text++) {
-		struct keymap km = ascii_key(*text);
-		if (!km.code)
-			continue;
-		if (km.shift)
-			i8042_key_input(dev, 0x2a); /* Left Shift make */
-		i8042_key_input(dev, km.code);
-		i8042_key_input(dev, km.code | 0x80); /* break = make | 0x80 */
-		if (km.shift)
-			i8042_key_input(dev, 0xaa); /* Left Shift break */
-		typed++;
-	}
-	return typed;
-}
-
 /* ---- device ------------------------------------------------------------------------ */
 
 static void kbc_reset(void *dev)
@@ -563,12 +255,12 @@ static void kbc_reset(void *dev)
 	k->pending = 0;
 	k->obf = k->ob_aux = false;
 	k->ob = 0;
-	q_clear(&k->ctl);
-	q_clear(&k->kbd);
-	q_clear(&k->aux);
-	kbd_defaults(k);
+	kbc_queue_clear(&k->ctl);
+	kbc_queue_clear(&k->kbd);
+	kbc_queue_clear(&k->aux);
+	ps2_kbd_defaults(k);
 	k->kbd_scanning = true;
-	aux_defaults(k);
+	ps2_aux_defaults(k);
 	kbc_update_irq(k);
 }
 

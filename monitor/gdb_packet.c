@@ -5,7 +5,7 @@
  *
  * Nothing here touches a machine: bytes in, packets and parsed requests
  * out, so tests/unit/test_gdbpkt.c and tests/fuzz/fuzz_gdbpkt.c can drive
- * it directly.  gdbstub.c executes the requests.
+ * it directly.  gdbstub_requests.c executes the requests.
  *
  * Framing in one picture:
  *

@@ -1,12 +1,14 @@
 /*
- * gdbstub.c - the gdb remote stub's session: gdb's requests (parsed by
- * gdb_packet.c) executed on a vmlab machine through the execution-control
- * contract of hypervisor/debug.h (GDB manual, Appendix E; the packet
- * letters below are the manual's section E.2, stop replies §E.3).
+ * gdbstub.c - the gdb remote stub's connection: the TCP socket, acks and
+ * resends, the packet loop, and running the guest while Ctrl-C is watched
+ * on the socket.  The requests themselves (registers, memory, breakpoints,
+ * threads, qXfer, stop replies) are executed by gdbstub_requests.c, parsed
+ * by gdb_packet.c (GDB manual, Appendix E; the packet letters below are the
+ * manual's section E.2, stop replies §E.3).
  *
  * A debugging session, as gdb drives it:
  *
- *   gdb                                  stub (this file)
+ *   gdb                                  stub
  *   ---------------------------------    ---------------------------------
  *   $qSupported:...#cs               ->  PacketSize, qXfer:features ...
  *   $qXfer:features:read:target.xml  ->  the register layout (gdb_xml.c)
@@ -21,13 +23,8 @@
  * Every packet is "$" data "#" two hex digits of the modulo-256 sum of the
  * data; the receiver answers '+' (good) or '-' (resend) until gdb asks for
  * QStartNoAckMode.  A 0x03 byte while the guest runs is Ctrl-C.
- *
- * Addresses in m/M/X/Z packets are linear addresses (segment bases are
- * gdb's business, as with QEMU); memory goes through the CPU's side-effect
- * free page walk (cpu_debug_translate) and reaches RAM and ROM only: device
- * registers are never read by a debugger's memory dump.
  */
-#include "monitor/gdbstub.h"
+#include "monitor/gdbstub_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,41 +39,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cpu/cpu.h"
-#include "hypervisor/debug.h"
-#include "hypervisor/vm.h"
-
-/* ---- session state ---- */
-
-/* A breakpoint or watchpoint gdb inserted, and the debug.h id behind it. */
-struct gdb_point {
-	int id; /* 0 = free */
-	int type;
-	u64 addr, len;
-};
-
-struct gdb {
-	struct vm *vm;
-	int fd;
-	struct gdb_rx rx;
-	bool noack;
-	enum gdb_arch arch;
-	int gcpu;	 /* Hg: the CPU whose registers and memory gdb sees */
-	int ccpu;	 /* Hc: the CPU that steps (-1: the stopped one) */
-	int stopped_cpu; /* the CPU that reported the last stop */
-	int exit_status; /* the guest ended: vmlab's exit status */
-	struct gdb_point pts[DBG_MAX_BREAK + DBG_MAX_WATCH];
-	/* bytes read by the Ctrl-C watcher while the guest ran */
-	u8 pend[256];
-	size_t npend, pend_pos;
-	u8 last[2 * GDB_PKT_MAX + 8]; /* the last packet sent (for '-') */
-	int last_len;
-	struct gdb_req req;
-	u8 reply[GDB_PKT_MAX];
-	size_t rlen;
-};
-
-enum { SESSION_GO_ON, SESSION_DETACH, SESSION_KILL, SESSION_EXITED, SESSION_LOST };
+/* ---- sending ---- */
 
 static int write_all(int fd, const u8 *p, size_t n)
 {
@@ -92,7 +55,7 @@ static int write_all(int fd, const u8 *p, size_t n)
 	return 0;
 }
 
-static int send_packet(struct gdb *g, const u8 *data, size_t len)
+int gdbstub_send(struct gdb *g, const u8 *data, size_t len)
 {
 	g->last_len = gdb_frame(data, len, g->last, sizeof(g->last));
 	if (g->last_len < 0)
@@ -101,7 +64,7 @@ static int send_packet(struct gdb *g, const u8 *data, size_t len)
 }
 
 /* The reply being built in g->reply. */
-static void reply_str(struct gdb *g, const char *s)
+void gdbstub_reply_str(struct gdb *g, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -111,8 +74,7 @@ static void reply_str(struct gdb *g, const char *s)
 	g->rlen = n;
 }
 
-static void reply_fmt(struct gdb *g, const char *fmt, ...) PRINTF(2, 3);
-static void reply_fmt(struct gdb *g, const char *fmt, ...)
+void gdbstub_reply_fmt(struct gdb *g, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -120,12 +82,7 @@ static void reply_fmt(struct gdb *g, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	reply_str(g, buf);
-}
-
-static struct cpu *gcpu(struct gdb *g)
-{
-	return &g->vm->cpus[g->gcpu];
+	gdbstub_reply_str(g, buf);
 }
 
 /* One received byte; the Ctrl-C watcher's leftovers come first. */
@@ -143,54 +100,6 @@ static int read_byte(struct gdb *g)
 			continue;
 		return -1;
 	}
-}
-
-/* ---- stop replies (E.3 "Stop Reply Packets") ---- */
-
-static struct gdb_point *point_by_id(struct gdb *g, int id)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(g->pts); i++)
-		if (g->pts[i].id && g->pts[i].id == id)
-			return &g->pts[i];
-	return NULL;
-}
-
-static int stop_reply(struct gdb *g, const struct vm_stop *st)
-{
-	static const char *const watch_kind[] = {[2] = "watch", [3] = "rwatch", [4] = "awatch"};
-	struct gdb_point *p;
-	char extra[64] = "";
-
-	if (st->kind == VM_STOPPED_EXITED) {
-		/* W: the process exited; gdb shows "exited with code NN". */
-		reply_fmt(g, "W%02x", st->exit_status & 0xff);
-		g->exit_status = st->exit_status;
-		return SESSION_EXITED;
-	}
-	if (st->cpu >= 0 && st->cpu < g->vm->ncpus)
-		g->stopped_cpu = st->cpu;
-	g->gcpu = g->stopped_cpu;
-	switch (st->kind) {
-	case VM_STOPPED_BREAKPOINT:
-		p = point_by_id(g, st->id);
-		/* swbreak/hwbreak tell gdb the PC already points at the
-		 * breakpoint: no "PC - 1" adjustment as after an INT3. */
-		if (p)
-			snprintf(extra, sizeof(extra), "%s:;",
-				 p->type == 0 ? "swbreak" : "hwbreak");
-		break;
-	case VM_STOPPED_WATCHPOINT:
-		p = point_by_id(g, st->id);
-		/* gdb matches the address against the watched range. */
-		if (p && p->type >= 2)
-			snprintf(extra, sizeof(extra), "%s:%llx;", watch_kind[p->type],
-				 (unsigned long long)p->addr);
-		break;
-	default: break;
-	}
-	reply_fmt(g, "T%02xthread:%x;%s", st->kind == VM_STOPPED_INTERRUPT ? 2 : 5,
-		  g->stopped_cpu + 1, extra);
-	return SESSION_GO_ON;
 }
 
 /* ---- running the guest, with Ctrl-C watched on the socket ---- */
@@ -231,7 +140,7 @@ static void *watch_ctrl_c(void *arg)
 	return NULL;
 }
 
-static void run_guest(struct gdb *g, bool step, int cpu, struct vm_stop *st)
+void gdbstub_run_guest(struct gdb *g, bool step, int cpu, struct vm_stop *st)
 {
 	struct watcher w = {g, {-1, -1}};
 	pthread_t th;
@@ -261,273 +170,7 @@ static void run_guest(struct gdb *g, bool step, int cpu, struct vm_stop *st)
 	g->npend = k;
 }
 
-/* ---- memory (linear addresses through the debug page walk) ---- */
-
-/* Copy len bytes at linear addr to/from buf, page by page; returns the
- * number of bytes done (stops at the first unmapped or non-RAM/ROM page). */
-static size_t mem_access(struct gdb *g, u64 addr, u8 *buf, size_t len, bool write)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		u64 lin = addr + done;
-		size_t n = 4096 - (lin & 4095);
-		int r;
-
-		if (n > len - done)
-			n = len - done;
-		r = write ? vm_debug_write(g->vm, g->gcpu, DBG_VIRT, lin, buf + done, n, NULL)
-			  : vm_debug_read(g->vm, g->gcpu, DBG_VIRT, lin, buf + done, n, NULL);
-		if (r < 0)
-			break;
-		done += n;
-	}
-	return done;
-}
-
-/* ---- breakpoints and watchpoints ---- */
-
-static void point_insert(struct gdb *g, const struct gdb_req *r)
-{
-	static const enum dbg_access acc[] = {[2] = DBG_WRITE, [3] = DBG_READ, [4] = DBG_ACCESS};
-	struct gdb_point *free_slot = NULL;
-	struct err e;
-	int id;
-
-	for (size_t i = 0; i < ARRAY_SIZE(g->pts); i++) {
-		struct gdb_point *p = &g->pts[i];
-		if (!p->id) {
-			free_slot = free_slot ? free_slot : p;
-		} else if (p->type == r->type && p->addr == r->addr && p->len == r->len) {
-			reply_str(g, "OK"); /* inserting twice is allowed (E.2 "Z") */
-			return;
-		}
-	}
-	if (r->type <= 1)
-		id = dbg_break_add(g->vm, DBG_VIRT, r->addr, false, NULL, &e);
-	else if (r->len == 0 || r->len > 4096)
-		id = -1;
-	else
-		id = dbg_watch_add(g->vm, DBG_VIRT, r->addr, r->len, acc[r->type], &e);
-	if (id <= 0 || !free_slot) {
-		if (id > 0)
-			dbg_delete(g->vm, id, &e);
-		reply_str(g, "E0c"); /* ENOMEM-ish: gdb says "Could not insert" */
-		return;
-	}
-	*free_slot = (struct gdb_point){id, r->type, r->addr, r->len};
-	reply_str(g, "OK");
-}
-
-static void point_remove(struct gdb *g, const struct gdb_req *r)
-{
-	struct err e;
-
-	for (size_t i = 0; i < ARRAY_SIZE(g->pts); i++) {
-		struct gdb_point *p = &g->pts[i];
-		if (p->id && p->type == r->type && p->addr == r->addr && p->len == r->len) {
-			dbg_delete(g->vm, p->id, &e);
-			p->id = 0;
-		}
-	}
-	reply_str(g, "OK");
-}
-
-static void points_clear(struct gdb *g)
-{
-	struct err e;
-
-	for (size_t i = 0; i < ARRAY_SIZE(g->pts); i++)
-		if (g->pts[i].id) {
-			dbg_delete(g->vm, g->pts[i].id, &e);
-			g->pts[i].id = 0;
-		}
-}
-
-/* ---- the request dispatcher ---- */
-
-static bool thread_ok(const struct gdb *g, long t)
-{
-	return t >= 1 && t <= g->vm->ncpus;
-}
-
-static void read_regs(struct gdb *g)
-{
-	u8 buf[16];
-	char *out = (char *)g->reply;
-
-	g->rlen = 0;
-	for (int i = 0; i < gdb_reg_count(g->arch); i++) {
-		int n = gdb_reg_read(gcpu(g), g->arch, i, buf);
-		gdb_hex_encode(buf, (size_t)n, out + g->rlen);
-		g->rlen += 2 * (size_t)n;
-	}
-}
-
-static void write_regs(struct gdb *g, const struct gdb_req *r)
-{
-	size_t off = 0;
-	bool bad = false;
-
-	if (r->dlen != (size_t)gdb_regs_size(g->arch)) {
-		reply_str(g, "E01");
-		return;
-	}
-	for (int i = 0; i < gdb_reg_count(g->arch); i++) {
-		int n = gdb_reg_size(g->arch, i);
-		if (gdb_reg_write(gcpu(g), g->arch, i, r->data + off, (size_t)n) < 0)
-			bad = true;
-		off += (size_t)n;
-	}
-	reply_str(g, bad ? "E01" : "OK");
-}
-
-static void xfer_features(struct gdb *g, const struct gdb_req *r)
-{
-	size_t len, used;
-	const char *xml = gdb_target_xml(g->arch, &len);
-
-	if (strcmp(r->name, "target.xml")) {
-		reply_str(g, "E00");
-		return;
-	}
-	if (r->addr >= len) {
-		reply_str(g, "l");
-		return;
-	}
-	u64 want = r->len < sizeof(g->reply) - 1 ? r->len : sizeof(g->reply) - 1;
-	size_t avail = len - (size_t)r->addr;
-	g->rlen =
-	    1 + gdb_escape((const u8 *)xml + r->addr, avail, g->reply + 1, (size_t)want, &used);
-	/* 'l': this is the last piece; 'm': ask for more. */
-	g->reply[0] = used == avail ? 'l' : 'm';
-}
-
-static int step_or_continue(struct gdb *g, const struct gdb_req *r)
-{
-	struct vm_stop st;
-	int cpu = g->stopped_cpu;
-
-	if (r->kind == GDB_REQ_STEP) {
-		if (thread_ok(g, r->thread))
-			cpu = (int)r->thread - 1;
-		else if (g->ccpu >= 0)
-			cpu = g->ccpu;
-	}
-	if (r->has_addr)
-		g->vm->cpus[cpu].rip = r->addr;
-	run_guest(g, r->kind == GDB_REQ_STEP, cpu, &st);
-	return stop_reply(g, &st);
-}
-
-static int handle(struct gdb *g, const u8 *pkt, size_t len)
-{
-	struct gdb_req *r = &g->req;
-	u8 buf[16];
-	int n;
-
-	gdb_parse(pkt, len, r);
-	g->rlen = 0;
-	switch (r->kind) {
-	case GDB_REQ_UNKNOWN: break; /* the empty reply */
-	case GDB_REQ_MALFORMED: reply_str(g, "E01"); break;
-	case GDB_REQ_SUPPORTED:
-		reply_fmt(g,
-			  "PacketSize=%x;qXfer:features:read+;swbreak+;hwbreak+;"
-			  "QStartNoAckMode+;vContSupported+",
-			  GDB_PKT_MAX);
-		break;
-	case GDB_REQ_NOACK:
-		reply_str(g, "OK");
-		send_packet(g, g->reply, g->rlen);
-		g->noack = true; /* from the packet after this OK */
-		return SESSION_GO_ON;
-	case GDB_REQ_XFER_FEATURES: xfer_features(g, r); break;
-	case GDB_REQ_HALT_REASON: reply_fmt(g, "T05thread:%x;", g->stopped_cpu + 1); break;
-	case GDB_REQ_READ_REGS: read_regs(g); break;
-	case GDB_REQ_WRITE_REGS: write_regs(g, r); break;
-	case GDB_REQ_READ_REG:
-		n = gdb_reg_read(gcpu(g), g->arch, r->reg, buf);
-		if (n < 0) {
-			reply_str(g, "E00");
-			break;
-		}
-		gdb_hex_encode(buf, (size_t)n, (char *)g->reply);
-		g->rlen = 2 * (size_t)n;
-		break;
-	case GDB_REQ_WRITE_REG:
-		reply_str(g,
-			  gdb_reg_write(gcpu(g), g->arch, r->reg, r->data, r->dlen) ? "E01" : "OK");
-		break;
-	case GDB_REQ_READ_MEM: {
-		size_t want = r->len < sizeof(g->reply) / 2 ? (size_t)r->len : sizeof(g->reply) / 2;
-		size_t got = mem_access(g, r->addr, r->data, want, false);
-		if (!got && want) {
-			reply_str(g, "E14"); /* EFAULT: not mapped */
-			break;
-		}
-		gdb_hex_encode(r->data, got, (char *)g->reply);
-		g->rlen = 2 * got;
-		break;
-	}
-	case GDB_REQ_WRITE_MEM:
-		reply_str(g,
-			  mem_access(g, r->addr, r->data, r->dlen, true) == r->dlen ? "OK" : "E14");
-		break;
-	case GDB_REQ_CONTINUE:
-	case GDB_REQ_STEP:
-		n = step_or_continue(g, r);
-		send_packet(g, g->reply, g->rlen);
-		return n;
-	case GDB_REQ_VCONT_QUERY: reply_str(g, "vCont;c;C;s;S"); break;
-	case GDB_REQ_INSERT: point_insert(g, r); break;
-	case GDB_REQ_REMOVE: point_remove(g, r); break;
-	case GDB_REQ_ATTACHED: reply_str(g, "1"); break; /* attached: detach, not kill, on quit */
-	case GDB_REQ_CURRENT_THREAD: reply_fmt(g, "QC%x", g->stopped_cpu + 1); break;
-	case GDB_REQ_THREADS_FIRST:
-		g->rlen = 0;
-		for (int i = 0; i < g->vm->ncpus && g->rlen < sizeof(g->reply) - 16; i++)
-			g->rlen += (size_t)snprintf((char *)g->reply + g->rlen, 16, "%c%x",
-						    i ? ',' : 'm', i + 1);
-		break;
-	case GDB_REQ_THREADS_NEXT: reply_str(g, "l"); break;
-	case GDB_REQ_SET_THREAD:
-		if (r->thread > 0 && !thread_ok(g, r->thread)) {
-			reply_str(g, "E22");
-			break;
-		}
-		if (r->op == 'g' && r->thread > 0)
-			g->gcpu = (int)r->thread - 1;
-		if (r->op == 'c')
-			g->ccpu = r->thread > 0 ? (int)r->thread - 1 : -1;
-		reply_str(g, "OK");
-		break;
-	case GDB_REQ_THREAD_ALIVE: reply_str(g, thread_ok(g, r->thread) ? "OK" : "E01"); break;
-	case GDB_REQ_DETACH:
-		reply_str(g, "OK");
-		send_packet(g, g->reply, g->rlen);
-		return SESSION_DETACH;
-	case GDB_REQ_KILL:
-		/* k has no reply; vKill wants OK (harmless for k: gdb closes). */
-		if (pkt[0] == 'v') {
-			reply_str(g, "OK");
-			send_packet(g, g->reply, g->rlen);
-		}
-		return SESSION_KILL;
-	case GDB_REQ_RCMD: {
-		/* monitor commands: only "help" for now, answered as console output. */
-		static const char help[] = "vmlab gdb stub: no monitor commands yet; use vmlab's "
-					   "own monitor for devices, page walks and traps\n";
-		char hex[2 * sizeof(help) + 2] = "O";
-		gdb_hex_encode((const u8 *)help, sizeof(help) - 1, hex + 1);
-		send_packet(g, (const u8 *)hex, strlen(hex));
-		reply_str(g, "OK");
-		break;
-	}
-	}
-	send_packet(g, g->reply, g->rlen);
-	return SESSION_GO_ON;
-}
+/* ---- the session ---- */
 
 /* Serve packets until the session ends; returns a SESSION_* code. */
 static int session(struct gdb *g, int *status)
@@ -549,17 +192,17 @@ static int session(struct gdb *g, int *status)
 			if (!g->noack)
 				write_all(g->fd, (const u8 *)"-", 1);
 			else
-				send_packet(g, (const u8 *)"E01", 3);
+				gdbstub_send(g, (const u8 *)"E01", 3);
 			break;
 		case GDB_RX_OVERLONG:
 			if (!g->noack)
 				write_all(g->fd, (const u8 *)"+", 1);
-			send_packet(g, (const u8 *)"E01", 3);
+			gdbstub_send(g, (const u8 *)"E01", 3);
 			break;
 		case GDB_RX_PACKET: {
 			if (!g->noack && write_all(g->fd, (const u8 *)"+", 1))
 				return SESSION_LOST;
-			int s = handle(g, g->rx.buf, g->rx.len);
+			int s = gdbstub_handle(g, g->rx.buf, g->rx.len);
 			if (s == SESSION_EXITED)
 				*status = g->exit_status;
 			if (s != SESSION_GO_ON)
@@ -599,7 +242,7 @@ static int run_to_end(struct gdb *g)
 {
 	struct vm_stop st;
 
-	points_clear(g);
+	gdbstub_points_clear(g);
 	do {
 		memset(&st, 0, sizeof(st));
 		vm_debug_continue(g->vm, &st);

@@ -2,7 +2,7 @@
  * grade_check.c - the lab check file (labs/NN-name/checks.txt) and the
  * evaluation of its assertions against a recorded run (monitor/grade.h).
  *
- * Nothing here runs a machine: grade.c does that and fills a struct
+ * Nothing here runs a machine: grade_vm.c does that and fills a struct
  * grade_run; this file only reads text and compares.  That split lets the
  * unit tests (tests/unit/test_grade.c) feed hand-made runs to the same
  * evaluation the grader uses.

@@ -30,8 +30,9 @@
 #include "monitor/options.h"
 #include "monitor/trace_text.h"
 
-static const struct mon_cmd *const tables[] = {mon_cmds_exec,	mon_cmds_inspect, mon_cmds_tables,
-					       mon_cmds_paging, mon_cmds_disk,	  mon_cmds_vmm};
+static const struct mon_cmd *const tables[] = {mon_cmds_exec,	mon_cmds_inspect, mon_cmds_machine,
+					       mon_cmds_tables, mon_cmds_paging,  mon_cmds_disk,
+					       mon_cmds_vmm};
 
 /* ---- output ----------------------------------------------------------------- */
 

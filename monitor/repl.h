@@ -76,8 +76,8 @@ struct mon_cmd {
 	bool (*fn)(struct monitor *m, int argc, char **argv, const char *rest);
 	const char *usage, *help;
 };
-extern const struct mon_cmd mon_cmds_exec[], mon_cmds_inspect[], mon_cmds_tables[],
-    mon_cmds_paging[], mon_cmds_disk[], mon_cmds_vmm[];
+extern const struct mon_cmd mon_cmds_exec[], mon_cmds_inspect[], mon_cmds_machine[],
+    mon_cmds_tables[], mon_cmds_paging[], mon_cmds_disk[], mon_cmds_vmm[];
 
 /* Evaluate an expression on the current CPU (registers, symbols, memory);
  * prints the message and returns false on error. */
