@@ -80,6 +80,7 @@ struct block *block_build(struct cpu *c, struct block_cache *bc, u64 lin, u64 pa
 		tmp[n].gated = isa_forms[i->form].feature != BASE;
 		tmp[n].run = exec_fast_threaded(i, c->code_size, tmp[n].gated);
 		tmp[n].mask = mask_of(c->code_size);
+		tmp[n].self = false;
 		n++;
 		pos += len;
 		if (straddle || ends_block(i))
@@ -110,9 +111,13 @@ struct block *block_build(struct cpu *c, struct block_cache *bc, u64 lin, u64 pa
 	 * of cpu_run() would find: after them, control goes back there. */
 	b->chain_ok =
 	    isa_forms[last_form].pg == PG_INNOCUOUS && !(isa_forms[last_form].flags & F_SERIAL);
-	/* The terminator: chain on, or return to the run loop. */
+	/* Self-loops and fused pairs (exec_fast.c). */
+	exec_fast_block_end(tmp, n, pos, c->code_size, b->simple);
+	/* The terminator: chain on (applying the RIP wrap the routines leave
+	 * to it, exec_fast.h), or return to the run loop. */
 	memset(&tmp[n], 0, sizeof(tmp[n]));
 	tmp[n].run = b->chain_ok ? block_thr_chain : exec_thr_stop;
+	tmp[n].mask = mask_of(c->code_size);
 	for (unsigned k = 0; k <= n; k++) {
 		tmp[k].blk = b;
 		tmp[k].left = (u16)(n - k); /* the terminator: 0 */

@@ -236,8 +236,17 @@ HOT void block_thr_chain(struct cpu *c, const struct binsn *bi, u64 rip)
 {
 	struct block_cache *bc = c->bc;
 	struct block *b = bi->blk, *nb;
-	u64 lin = (rip + bc->lin_base) & bc->lin_mask, ctx = bc->ctx;
+	u64 lin, ctx = bc->ctx;
 	struct ibtc_entry *e;
+
+	/* The fall-through of the block's last instruction may wrap at 64 Ki
+	 * or 4 Gi: the routines leave that to the terminator (exec_fast.h).
+	 * In the code size of now: a generic routine that changed the mode
+	 * (INT, a far JMP ...) left an exact RIP of the new mode, which this
+	 * keeps as it is, and the context compare below then stops the chain. */
+	if (unlikely(c->code_size != 8))
+		rip &= mask_of(c->code_size);
+	lin = (rip + bc->lin_base) & bc->lin_mask;
 
 	/* The chain context (translation generation, CPL, mode) and CS.base
 	 * are those of the chain's start: the instructions of a chain_ok

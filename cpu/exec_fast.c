@@ -92,7 +92,11 @@ static HOT void thr_gated(struct cpu *c, const struct binsn *bi, u64 rip)
 }
 
 /* The end of a block that returns to its caller: every instruction of the
- * block has run, the count is exact; commit RIP. */
+ * block has run, the count is exact; commit RIP.  Such a block ends with a
+ * sensitive or serializing instruction (not chain_ok), which only a generic
+ * routine runs: rip is its c->next_rip, already in the code size of the
+ * mode it leaves behind (an INT or IRET may change it), so no mask here
+ * (block_thr_chain has one: its blocks keep their mode). */
 void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip)
 {
 	exec_thr_sync(c, bi->blk);
@@ -117,7 +121,7 @@ void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip)
 	}                                                                                          \
 	static HOT void name##_thr(struct cpu *c, const struct binsn *bi, u64 rip)                 \
 	{                                                                                          \
-		u64 n = (rip + bi->i.len) & bi->mask;                                              \
+		u64 n = rip + bi->i.len; /* no wrap inside a block (exec_fast.h) */                \
 		if (unlikely(!name##_body(c, &bi->i, &n, true))) {                                 \
 			exec_thr_row(c, bi, rip);                                                  \
 			return;                                                                    \
@@ -193,7 +197,7 @@ static const struct {
 	case FORM_##NAME##_EvIz:                                                                   \
 	case FORM_##NAME##_EvIb: return plain_operands(i) ? kind : K_NONE;
 
-static enum fast_kind fast_kind_of(const struct insn *i, unsigned code_size)
+enum fast_kind exec_fast_kind(const struct insn *i, unsigned code_size)
 {
 	bool b64 = code_size == 8;
 
@@ -235,12 +239,12 @@ static enum fast_kind fast_kind_of(const struct insn *i, unsigned code_size)
 
 insn_handler *exec_fast_handler(const struct insn *i, unsigned code_size)
 {
-	return fast_table[fast_kind_of(i, code_size)].fast;
+	return fast_table[exec_fast_kind(i, code_size)].fast;
 }
 
 binsn_fn *exec_fast_threaded(const struct insn *i, unsigned code_size, bool gated)
 {
-	enum fast_kind k = fast_kind_of(i, code_size);
+	enum fast_kind k = exec_fast_kind(i, code_size);
 	binsn_fn *f;
 
 	if (gated) /* (no fast form is gated: BASE rows all) */
@@ -249,4 +253,36 @@ binsn_fn *exec_fast_threaded(const struct insn *i, unsigned code_size, bool gate
 		return exec_thr_row;
 	f = exec_fast_spec(k, i);
 	return f ? f : fast_table[k].thr;
+}
+
+/*
+ * The routines that depend on the block around the instruction, chosen
+ * once the block is decoded (entries tmp[0..n-1], `bytes` long, in code of
+ * size code_size; `plain`: 64-bit code with no straddling tail):
+ *   - a relative JMP/Jcc that ends the block and jumps back to its first
+ *     byte (target = fall-through - bytes, whatever linear address the
+ *     block runs at) is a self-loop: binsn.self, and for JMP its own
+ *     routine (exec_fast_body.h thr_loop);
+ *   - a CMP/TEST right before the Jcc that ends the block runs the pair in
+ *     one routine (cpu/exec_fast_fuse.c).
+ */
+void exec_fast_block_end(struct binsn *tmp, unsigned n, unsigned bytes, unsigned code_size,
+			 bool plain)
+{
+	struct binsn *last = &tmp[n - 1];
+	enum fast_kind k = exec_fast_kind(&last->i, code_size);
+	binsn_fn *f;
+
+	if (last->gated || (k != K_JCC64 && k != K_JMP64))
+		return;
+	if (plain && last->i.imm + bytes == 0) {
+		last->self = true;
+		if (k == K_JMP64)
+			last->run = exec_thr_jmp_self;
+	}
+	if (k == K_JCC64 && n >= 2 && !tmp[n - 2].gated) {
+		f = exec_fast_fused(&tmp[n - 2].i, &last->i);
+		if (f)
+			tmp[n - 2].run = f;
+	}
 }

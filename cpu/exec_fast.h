@@ -28,7 +28,13 @@ struct binsn;
  * the critical path of every instruction):
  *   - RIP: passed as `rip`, the address of bi's instruction; c->rip is
  *     written only when something may look at it (a generic handler, the
- *     terminator);
+ *     terminator).  It is not masked to the code size on the way (issue 9,
+ *     third round): no instruction inside a block wraps around 64 Ki or
+ *     4 Gi (runnable_here() checks the block's last byte), so only the
+ *     fall-through of the block's last instruction may need the wrap, and
+ *     the chaining terminator applies it (the other one follows a generic
+ *     routine, whose RIP is exact); a branch's routine masks its own
+ *     target (the fast ones are 64-bit only);
  *   - the retired-instruction count: nothing counts per instruction.  A
  *     block's instructions are counted in c->stats.insns all at once when
  *     it is entered ("pre-counted", issue 9 second round: one add per
@@ -49,6 +55,8 @@ struct binsn {
 	struct block *blk;     /* the block this entry belongs to */
 	u16 left;	       /* instructions from this one to the block's end */
 	bool gated;	       /* the form has a CPUID feature to check at run time */
+	bool self;	       /* a relative JMP/Jcc back to its own block's start:
+				  a self-loop (exec_fast_body.h thr_loop) */
 	struct insn i;
 };
 
@@ -59,6 +67,19 @@ insn_handler *exec_fast_handler(const struct insn *i, unsigned code_size);
 /* The threaded routine for i: a specialised one for the hottest forms, else
  * one that calls the row's handler (with the CPUID gate when `gated`). */
 binsn_fn *exec_fast_threaded(const struct insn *i, unsigned code_size, bool gated);
+
+/* The routines that depend on the rest of the block (a self-loop, a fused
+ * CMP/TEST + Jcc), for its decoded entries tmp[0..n-1] (cpu/exec_fast.c). */
+void exec_fast_block_end(struct binsn *tmp, unsigned n, unsigned bytes, unsigned code_size,
+			 bool plain);
+
+/* The routine of a CMP/TEST followed by the Jcc (64-bit code) that ends the
+ * block: the pair in one step (cpu/exec_fast_fuse.c), or NULL. */
+binsn_fn *exec_fast_fused(const struct insn *cmp, const struct insn *jcc);
+
+/* The routine of JMP rel in 64-bit code that jumps back to its own block's
+ * start (binsn.self). */
+extern binsn_fn exec_thr_jmp_self;
 
 /* The terminator that ends a block's array of entries and returns. */
 void exec_thr_stop(struct cpu *c, const struct binsn *bi, u64 rip);

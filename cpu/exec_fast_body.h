@@ -21,7 +21,7 @@
 
 #include "cpu/exec_fast.h"
 
-#include "cpu/block.h"
+#include "cpu/block_int.h" /* thr_loop: the block's first entry */
 #include "cpu/cpuid.h"
 #include "cpu/flags.h"
 #include "cpu/operand.h"
@@ -38,6 +38,13 @@ FAST_INLINE u8 *fast_host(bool thr, struct cpu *c, enum sreg s, u64 off, unsigne
 			  unsigned write)
 {
 	return thr ? mem_chain_host(c, s, off, size, write) : mem_fast_host(c, s, off, size, write);
+}
+
+/* gpr_load() knowing that only 8-bit operands may be AH..BH (SDM Vol 1
+ * §3.4.1.1): with sz a constant, no shift for the other sizes. */
+FAST_INLINE u64 fast_gpr(const struct cpu *c, unsigned r, unsigned sh, unsigned sz)
+{
+	return sz == 1 ? gpr_load(c, r, sh, 1) : c->gpr[r] & mask_of(sz);
 }
 
 /* The 64-bit stack (SDM Vol 1 §6.2).  In a chain the fast path is on only
@@ -61,10 +68,12 @@ FAST_INLINE u64 ea_of(const struct cpu *c, const struct insn *i, const u64 *nrip
 }
 
 /* Operand 1 as an immediate of an sz-byte operation: sign-extended from its
- * own size and masked to sz (an 8-bit operation needs no extension). */
+ * own size and masked to sz.  The decoder stores insn.imm already
+ * sign-extended from its width (cpu/decode.c), so that is one AND (the
+ * fast forms have a single immediate: never ENTER's second). */
 FAST_INLINE u64 imm_of(const struct insn *i, unsigned sz)
 {
-	return sz == 1 ? i->immv & 0xff : (u64)sext(i->immv, i->opsz[1]) & mask_of(sz);
+	return i->imm & mask_of(sz);
 }
 
 /* Is i's memory operand of the EA_BD form? */
@@ -91,7 +100,7 @@ FAST_INLINE bool alu_body(struct cpu *c, const struct insn *i, const u64 *nrip, 
 	u8 *h = NULL;
 
 	switch (o1) {
-	case OPR_GPR: b = gpr_load(c, i->opreg[1], i->opsh[1], sz); break;
+	case OPR_GPR: b = fast_gpr(c, i->opreg[1], i->opsh[1], sz); break;
 	case OPR_IMM: b = imm_of(i, sz); break;
 	case OPR_MEM:
 		h = fast_host(thr, c, i->seg, ea_of(c, i, nrip, ea), sz, 0);
@@ -103,7 +112,7 @@ FAST_INLINE bool alu_body(struct cpu *c, const struct insn *i, const u64 *nrip, 
 	default: GENERIC(c, i);
 	}
 	if (o0 == OPR_GPR) {
-		a = gpr_load(c, i->opreg[0], i->opsh[0], sz);
+		a = fast_gpr(c, i->opreg[0], i->opsh[0], sz);
 	} else {
 		h = fast_host(thr, c, i->seg, ea_of(c, i, nrip, ea), sz, writes);
 		if (!h)
@@ -153,7 +162,7 @@ FAST_INLINE bool mov_body_k(struct cpu *c, const struct insn *i, const u64 *nrip
 	u8 *h;
 
 	switch (o1) {
-	case OPR_GPR: v = gpr_load(c, i->opreg[1], i->opsh[1], sz); break;
+	case OPR_GPR: v = fast_gpr(c, i->opreg[1], i->opsh[1], sz); break;
 	case OPR_IMM: v = imm_of(i, sz); break;
 	case OPR_MEM:
 		h = fast_host(thr, c, i->seg, ea_of(c, i, nrip, ea), sz, 0);
@@ -332,6 +341,34 @@ FAST_INLINE void thr_next(struct cpu *c, const struct binsn *bi, u64 rip)
 	bi[1].run(c, bi + 1, rip);
 }
 
+/*
+ * The taken branch of a self-loop (binsn.self: a relative JMP/Jcc whose
+ * target is its own block's first instruction, e.g. the sieve's inner loop
+ * `movb $1,(rax) / add rdx,rax / cmp $0xffff,rax / jbe`), issue 9 third
+ * round.  The next block is this one, so the chain step's lookup
+ * (block_thr_chain: the links, the context) has nothing to find out: the
+ * block is valid (an invalidating write goes through a generic routine,
+ * which stops the chain), and its context is the chain's (nothing in a
+ * chain changes it).  What must not be skipped is kept, in the same order
+ * as the chain step: the budget (all of the block must fit, so the count
+ * stays exact: cpu/block.h) and the host stack (bc->depth).  When either
+ * says no, the terminator runs as usual, finds the same and stops.
+ * rip is the target: the block's first instruction.
+ */
+FAST_INLINE void thr_loop(struct cpu *c, const struct binsn *bi, u64 rip)
+{
+	struct block_cache *bc = c->bc;
+	struct block *b = bi->blk;
+
+	if (unlikely(c->stats.insns + b->n > bc->stop_at || bc->depth <= 1)) {
+		thr_next(c, bi, rip); /* the terminator: it stops the chain */
+		return;
+	}
+	bc->depth--; /* counts the entry (exec_thr_sync) */
+	c->stats.insns += b->n;
+	b->insn[0].run(c, b->insn, rip);
+}
+
 /* The fast forms, by the body that runs them. */
 enum fast_kind {
 	K_NONE,
@@ -354,6 +391,10 @@ enum fast_kind {
 	K_POP64,
 	K_COUNT
 };
+
+/* exec_fast.c: the fast form of decoded instruction i in code of size
+ * code_size (2, 4, 8), K_NONE when it has none. */
+enum fast_kind exec_fast_kind(const struct insn *i, unsigned code_size);
 
 /* exec_fast.c: the generic routine, the fallback of every fast one. */
 void exec_thr_row(struct cpu *c, const struct binsn *bi, u64 rip);

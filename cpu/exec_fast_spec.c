@@ -23,7 +23,7 @@ static const u8 shape_o1[S_COUNT] = {OPR_GPR, OPR_IMM, OPR_MEM, OPR_GPR,
 #define SPEC_ONE(name, call, o0, o1, sz, ea)                                                       \
 	static HOT void name(struct cpu *c, const struct binsn *bi, u64 rip)                       \
 	{                                                                                          \
-		u64 n = (rip + bi->i.len) & bi->mask;                                              \
+		u64 n = rip + bi->i.len; /* no wrap inside a block (exec_fast.h) */                \
 		if (unlikely(!call(c, &bi->i, &n, true, o0, o1, sz, ea))) {                        \
 			exec_thr_row(c, bi, rip);                                                  \
 			return;                                                                    \
@@ -73,6 +73,8 @@ SPEC_SIZES(mov, mov_body_k)
  * Jcc in 64-bit mode, one routine per condition code (the opcode's low
  * nibble, SDM Vol 1 Appendix B), so that cpu_cond_try() folds to a compare
  * or two of the lazy record; a record it does not know asks cpu_cond().
+ * A taken self-loop (binsn.self) goes straight back to the block's start
+ * (thr_loop); its target needs no canonical check: the block ran there.
  */
 /* Any lazy record: cpu_cond() (out of line: a call would give every
  * routine below a stack frame). */
@@ -83,6 +85,10 @@ static __attribute__((noinline)) void jcc64_slow(struct cpu *c, const struct bin
 
 	if (!cpu_cond(c, cc)) {
 		thr_next(c, bi, n);
+		return;
+	}
+	if (bi->self) {
+		thr_loop(c, bi, t);
 		return;
 	}
 	if (unlikely(!canon_fast(c, t))) {
@@ -103,6 +109,10 @@ static __attribute__((noinline)) void jcc64_slow(struct cpu *c, const struct bin
 		}                                                                                  \
 		if (taken) {                                                                       \
 			t = n + bi->i.imm;                                                         \
+			if (bi->self) {                                                            \
+				thr_loop(c, bi, t);                                                \
+				return;                                                            \
+			}                                                                          \
 			if (unlikely(!canon_fast(c, t))) {                                         \
 				exec_thr_row(c, bi, rip);                                          \
 				return;                                                            \
@@ -127,6 +137,13 @@ JCC_CC(12)
 JCC_CC(13)
 JCC_CC(14)
 JCC_CC(15)
+
+/* JMP rel8/rel32 back to its own block's start (binsn.self): the target
+ * is the block's first instruction, canonical since it ran. */
+HOT void exec_thr_jmp_self(struct cpu *c, const struct binsn *bi, u64 rip)
+{
+	thr_loop(c, bi, rip + bi->i.len + bi->i.imm);
+}
 
 static binsn_fn *const jcc_table[16] = {
     jcc64_cc0, jcc64_cc1, jcc64_cc2,  jcc64_cc3,  jcc64_cc4,  jcc64_cc5,  jcc64_cc6,  jcc64_cc7,

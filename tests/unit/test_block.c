@@ -5,7 +5,8 @@
  *
  * The oracle is the reference interpreter (c->block_cache = false) and the
  * architecture (SDM Vol 3 §11.6: a write to code is seen by the next fetch
- * of it).  A tiny real-mode machine: 1 MiB of RAM, code at 0x1000.
+ * of it).  A tiny real-mode machine: 1 MiB of RAM, code at 0x1000; and a
+ * 64-bit one for the self-loops of the threaded chain.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "cpu/block.h"
 #include "cpu/cpu.h"
+#include "cpu/mem.h"
 #include "devices/bus.h"
 #include "lib/err.h"
 
@@ -136,12 +138,122 @@ static void test_self_modifying(void **state)
 	machine_free(m);
 }
 
+/*
+ * A 64-bit machine for the self-loops (cpu/exec_fast_body.h thr_loop: only
+ * 64-bit code has them): 4 MiB identity-mapped with 2 MiB pages, CPL 0,
+ * code at 0x10000.
+ */
+static struct machine *machine64_new(bool cache, const u8 *code, size_t len)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	const u64 P = 1, W = 2, PS = 0x80;
+	u64 v[4] = {0x2000 | P | W, 0x3000 | P | W, 0 | P | W | PS, (1 << 21) | P | W | PS};
+	struct cpu *c = &m->cpu;
+	struct err e;
+
+	assert_int_equal(bus_init(&m->bus, 4 << 20, NULL, &e), 0);
+	assert_int_equal(bus_map_ram(&m->bus, 0, 4 << 20, 0, &e), 0);
+	cpu_init(c, 0, &m->bus, NULL, &m->retired);
+	c->block_cache = cache;
+	assert_int_equal(bus_dma_write(&m->bus, 0x1000, &v[0], 8), 0);
+	assert_int_equal(bus_dma_write(&m->bus, 0x2000, &v[1], 8), 0);
+	assert_int_equal(bus_dma_write(&m->bus, 0x3000, &v[2], 16), 0);
+	c->cr3 = 0x1000;
+	c->cr4 = CR4_PAE;
+	c->efer = EFER_LME | EFER_LMA;
+	c->cr0 = CR0_PE | CR0_PG | CR0_ET;
+	for (int s = 0; s < SEG_COUNT; s++)
+		c->seg[s] =
+		    (struct segment){0x10, 0, 0xffffffff, SEGA_P | SEGA_S | 0x3 | SEGA_DB | SEGA_G};
+	c->seg[SEG_CS] =
+	    (struct segment){0x8, 0, 0xffffffff, SEGA_P | SEGA_S | 0xb | SEGA_L | SEGA_G};
+	c->gpr[RSP] = 0x80000;
+	c->rip = 0x10000;
+	cpu_update_mode(c);
+	cpu_tlb_flush(c, true);
+	assert_int_equal(c->mode, CPU_MODE_LONG64);
+	assert_int_equal(bus_dma_write(&m->bus, 0x10000, code, len), 0);
+	return m;
+}
+
+/*
+ * Three self-loops (blocks whose last instruction jumps back to their own
+ * first one, cpu/exec_fast_body.h thr_loop), then an endless one:
+ *   10000: xor eax, eax / xor edx, edx / mov ecx, 100
+ *   10009: add rax, rdx / add rdx, 1 / cmp rdx, rcx / jb 10009   (fused)
+ *   10015: dec rcx / jnz 10015                                   (Jcc)
+ *   1001a: add rax, 5 / jmp 1001a                                (JMP)
+ */
+static const u8 self_loops[] = {0x31, 0xc0, 0x31, 0xd2, 0xb9, 100,  0,	  0,	0,    0x48, 0x01,
+				0xd0, 0x48, 0x83, 0xc2, 0x01, 0x48, 0x39, 0xca, 0x72, 0xf4, 0x48,
+				0xff, 0xc9, 0x75, 0xfb, 0x48, 0x83, 0xc0, 0x05, 0xeb, 0xfa};
+
+/* Both machines stopped at the same instruction in the same state. */
+static void same_state(struct machine *a, struct machine *b, u64 n)
+{
+	assert_int_equal(a->cpu.stats.insns, n);
+	assert_int_equal(a->retired, n);
+	assert_int_equal(b->cpu.stats.insns, n);
+	assert_int_equal(a->cpu.rip, b->cpu.rip);
+	assert_memory_equal(a->cpu.gpr, b->cpu.gpr, sizeof(a->cpu.gpr));
+	assert_int_equal(cpu_rflags(&a->cpu), cpu_rflags(&b->cpu));
+}
+
+/* The self-loop path never runs past the budget: every budget from 1 to
+ * past the end of the counted loops stops at exactly that instruction,
+ * in the state the reference loop has there; and a run cut into slices
+ * (as timers cut it) ends where one run does. */
+static void test_self_loop_budget(void **state)
+{
+	(void)state;
+	for (u64 n = 1; n < 900; n += n < 40 ? 1 : 13) {
+		struct machine *a = machine64_new(true, self_loops, sizeof(self_loops));
+		struct machine *b = machine64_new(false, self_loops, sizeof(self_loops));
+
+		assert_int_equal(cpu_run(&a->cpu, n), CPU_STOP_BUDGET);
+		assert_int_equal(cpu_run(&b->cpu, n), CPU_STOP_BUDGET);
+		same_state(a, b, n);
+		machine_free(a);
+		machine_free(b);
+	}
+	for (u64 slice = 1; slice < 80; slice += 7) {
+		struct machine *a = machine64_new(true, self_loops, sizeof(self_loops));
+		struct machine *b = machine64_new(false, self_loops, sizeof(self_loops));
+		u64 n = 0;
+
+		while (n < 2000) {
+			assert_int_equal(cpu_run(&a->cpu, slice), CPU_STOP_BUDGET);
+			assert_int_equal(cpu_run(&b->cpu, slice), CPU_STOP_BUDGET);
+			n += slice;
+			same_state(a, b, n);
+		}
+		/* The loops went through the block cache, chained. */
+		assert_true(block_cache_stats(a->cpu.bc)->insns > n / 2);
+		machine_free(a);
+		machine_free(b);
+	}
+	/* One long run: the counted loops end where the reference's do. */
+	{
+		struct machine *a = machine64_new(true, self_loops, sizeof(self_loops));
+		struct machine *b = machine64_new(false, self_loops, sizeof(self_loops));
+
+		assert_int_equal(cpu_run(&a->cpu, 100003), CPU_STOP_BUDGET);
+		assert_int_equal(cpu_run(&b->cpu, 100003), CPU_STOP_BUDGET);
+		same_state(a, b, 100003);
+		assert_int_equal(a->cpu.gpr[RCX], 0);
+		assert_true(block_cache_stats(a->cpu.bc)->chained > 1000);
+		machine_free(a);
+		machine_free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_budget_exact),
 	    cmocka_unit_test(test_run_to_halt),
 	    cmocka_unit_test(test_self_modifying),
+	    cmocka_unit_test(test_self_loop_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

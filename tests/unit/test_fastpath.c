@@ -12,7 +12,9 @@
  * cache runs, as a one-instruction block).  Registers, RIP after the instruction, RFLAGS,
  * the memory area and any exception must agree.  Half of the runs start
  * with an empty TLB, so the fast handlers' fall-back path (hand the
- * instruction to the generic handler untouched) is exercised too.
+ * instruction to the generic handler untouched) is exercised too.  The
+ * fused CMP/TEST + Jcc routines are checked the same way against the pair
+ * run by the generic handlers (test_fused_pairs).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,6 +211,7 @@ static void thr_as_handler(struct cpu *c, const struct insn *i)
 	blk[0].mask = ~0ULL;
 	blk[0].i = *i;
 	blk[1].run = exec_thr_stop;
+	blk[1].mask = ~0ULL; /* the terminator applies the RIP wrap */
 	c->bc = &thr_bc;
 	thr_bc.exit = 0;
 	exec_thr_run(c, &blk[0]);
@@ -405,6 +408,139 @@ static void test_fast_vs_generic(void **state)
 		check_bytes(*state, cases[k].b, cases[k].len, 400);
 }
 
+/*
+ * CMP/TEST fused with the Jcc that follows (cpu/exec_fast_fuse.c) against
+ * the same pair unfused: the generic handler of the CMP, then the generic
+ * handler of the Jcc.  Registers, RIP, RFLAGS (materialized: the lazy
+ * record the fused routine stores must give the same six flags) and
+ * memory must agree, for random operands, every condition code, both
+ * directions, and a cold TLB half of the time (the CMP then falls back).
+ */
+static binsn_fn *fused_under_test;
+
+static void pair_generic(struct cpu *c, const struct insn *i)
+{
+	/* i[0] the CMP/TEST, i[1] the Jcc, at CODE and CODE + i[0].len. */
+	isa_forms[i[0].form].handler(c, &i[0]);
+	c->rip = c->next_rip;
+	c->insn_rip = c->rip;
+	c->next_rip = c->rip + i[1].len;
+	isa_forms[i[1].form].handler(c, &i[1]);
+}
+
+static void pair_fused(struct cpu *c, const struct insn *i)
+{
+	static struct binsn blk[3];
+
+	memset(blk, 0, sizeof(blk));
+	for (int k = 0; k < 2; k++) {
+		blk[k].i = i[k];
+		blk[k].handler = isa_forms[i[k].form].handler;
+		blk[k].mask = ~0ULL;
+		blk[k].left = (u16)(2 - k);
+	}
+	blk[0].run = fused_under_test;
+	blk[1].run = exec_fast_threaded(&i[1], 8, false);
+	blk[2].run = exec_thr_stop;
+	blk[2].mask = ~0ULL;
+	c->bc = &thr_bc;
+	thr_bc.exit = 0;
+	exec_thr_run(c, &blk[0]);
+	c->bc = NULL;
+	c->next_rip = c->rip;
+}
+
+static void check_pair(struct fix *f, const u8 *bytes, unsigned len, unsigned rounds)
+{
+	struct insn in[2];
+	struct cpu c0;
+	int l0;
+
+	l0 = isa_decode(&in[0], bytes, len, 8);
+	assert_true(l0 > 0 && (unsigned)l0 < len);
+	assert_int_equal(isa_decode(&in[1], bytes + l0, len - l0, 8), (int)len - l0);
+	fused_under_test = exec_fast_fused(&in[0], &in[1]);
+	if (!fused_under_test)
+		fail_msg("%s + %s: not fused", isa_forms[in[0].form].name,
+			 isa_forms[in[1].form].name);
+	for (unsigned r = 0; r < rounds; r++) {
+		memset(&c0, 0, sizeof(c0));
+		for (int g = 0; g < 16; g++)
+			c0.gpr[g] = rnd_val();
+		c0.gpr[RBX] = AREA + 0x8000 + (rnd() & 0xfff);
+		/* Equal operands now and then: Z, BE, LE must be taken too. */
+		if (rnd() % 4 == 0)
+			c0.gpr[RAX] = c0.gpr[RDX];
+		rnd_flags(&c0);
+		for (unsigned k = 0; k < AREA_SIZE; k++)
+			area0[k] = (u8)rnd();
+		if (rnd() % 4 == 0)
+			memcpy(area0 + (c0.gpr[RBX] + 8 - AREA), &c0.gpr[RAX], 8);
+		bool cold = r & 1;
+		run(f, &c0, pair_generic, in, cold, &out_gen);
+		run(f, &c0, pair_fused, in, cold, &out_thr);
+		compare(&in[0], r, "fused", &out_thr);
+	}
+}
+
+static void test_fused_pairs(void **state)
+{
+	/* The CMP/TEST shapes fused, each before all sixteen conditions (the
+	 * ones not fused must say so: exec_fast_fused returns NULL). */
+	static const struct {
+		u8 len, b[10];
+	} first[] = {
+	    {3, {0x48, 0x39, 0xd0}},			     /* cmp rax, rdx */
+	    {2, {0x39, 0xd0}},				     /* cmp eax, edx */
+	    {2, {0x38, 0xf4}},				     /* cmp ah, dh */
+	    {6, {0x48, 0x3d, 0xff, 0xff, 0x00, 0x00}},	     /* cmp rax, 0xffff */
+	    {4, {0x48, 0x83, 0xf8, 0xf0}},		     /* cmp rax, -16 */
+	    {2, {0x3c, 0x80}},				     /* cmp al, 0x80 */
+	    {4, {0x48, 0x3b, 0x43, 0x08}},		     /* cmp rax, [rbx+8] */
+	    {4, {0x48, 0x39, 0x43, 0x08}},		     /* cmp [rbx+8], rax */
+	    {4, {0x80, 0x7b, 0x08, 0x00}},		     /* cmp byte [rbx+8], 0 */
+	    {7, {0x81, 0x7b, 0x08, 0x00, 0x00, 0x00, 0x80}}, /* cmp dword [rbx+8], 0x80000000 */
+	    {3, {0x48, 0x85, 0xd0}},			     /* test rax, rdx */
+	    {2, {0x84, 0xc0}},				     /* test al, al */
+	    {5, {0xa9, 0x00, 0x00, 0x00, 0x80}},	     /* test eax, 0x80000000 */
+	    {4, {0x48, 0x85, 0x43, 0x08}},		     /* test [rbx+8], rax */
+	    {4, {0xf6, 0x43, 0x08, 0x81}},		     /* test byte [rbx+8], 0x81 */
+	};
+	u8 b[16];
+
+	for (size_t k = 0; k < ARRAY_SIZE(first); k++) {
+		unsigned l = first[k].len;
+		bool test = first[k].b[0] == 0x84 || first[k].b[1] == 0x85 ||
+			    first[k].b[0] == 0xa9 || first[k].b[0] == 0xf6;
+
+		for (unsigned cc = 0; cc < 16; cc++) {
+			struct insn in[2];
+			bool near = cc & 1; /* rel8 and rel32 forms */
+			unsigned n;
+
+			memcpy(b, first[k].b, l);
+			if (near) {
+				b[l] = 0x0f, b[l + 1] = (u8)(0x80 + cc);
+				memcpy(b + l + 2, "\x00\x01\x00\x00", 4);
+				n = l + 6;
+			} else {
+				b[l] = (u8)(0x70 + cc), b[l + 1] = 0xf0;
+				n = l + 2;
+			}
+			/* Fused: every cc cpu_cond_try() answers from the record. */
+			bool want =
+			    (cc & 0xe) != 0xa && (test || ((cc & 0xe) != 0 && (cc & 0xe) != 8));
+			assert_int_equal(isa_decode(&in[0], b, n, 8), (int)l);
+			assert_int_equal(isa_decode(&in[1], b + l, n - l, 8), (int)(n - l));
+			if (!want) {
+				assert_null(exec_fast_fused(&in[0], &in[1]));
+				continue;
+			}
+			check_pair(*state, b, n, 200);
+		}
+	}
+}
+
 /* The choice itself: forms the fast paths do not cover get none. */
 static void test_choice(void **state)
 {
@@ -425,6 +561,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_fast_vs_generic, fix_setup, fix_teardown),
+	    cmocka_unit_test_setup_teardown(test_fused_pairs, fix_setup, fix_teardown),
 	    cmocka_unit_test(test_choice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
