@@ -140,9 +140,17 @@ int mptable_install(struct bus *bus, int ncpus, u32 cpu_signature, u32 cpu_featu
 	u32 base, zero_from;
 
 	if (!r) {
-		/* Multiboot: no BIOS, so a 4 KiB ROM of tables at 0xF0000. */
+		/* Multiboot: no BIOS, so a 4 KiB ROM of tables at 0xF0000,
+		 * zeros after them (the ROM is a page: never copy more than
+		 * the tables from our stack -- host bytes must not reach the
+		 * guest). */
+		static u8 rom[4096];
+
+		_Static_assert(MPTABLE_MAX_SIZE <= sizeof(rom), "MP tables fit the ROM page");
 		len = mptable_build(buf, MP_BIOS_SEG, ncpus, cpu_signature, cpu_features);
-		return bus_map_rom(bus, "mptable", MP_BIOS_SEG, buf, 4096, e);
+		memset(rom, 0, sizeof(rom));
+		memcpy(rom, buf, len);
+		return bus_map_rom(bus, "mptable", MP_BIOS_SEG, rom, sizeof(rom), e);
 	}
 	if (r->kind != BUS_ROM || r->base > MP_BIOS_SEG || r->base + r->size < MP_RESET_VEC)
 		return err_set(e, "mptable: 0x%x is not the BIOS ROM (%s)", MP_BIOS_SEG, r->name);

@@ -233,6 +233,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct chardev *com1, 
 
 void vm_destroy(struct vm *vm)
 {
+	/* The VMM first: its per-CPU worlds are counted by vm->ncpus. */
+	if (vm->vmm)
+		vmm_destroy(vm->vmm);
+	vm->vmm = NULL;
 	for (int i = 0; i < vm->ncpus; i++)
 		cpu_fini(&vm->cpus[i]);
 	free(vm->cpus);
@@ -242,9 +246,6 @@ void vm_destroy(struct vm *vm)
 		board_destroy(&vm->board);
 	vm->created = false;
 	multiboot_boot_free(&vm->boot);
-	if (vm->vmm)
-		vmm_destroy(vm->vmm);
-	vm->vmm = NULL;
 }
 
 /* ---- the run loop ----------------------------------------------------------- */

@@ -597,6 +597,7 @@ void vmm_destroy(struct vmm *m)
 	/* Plain --virt=trap: say which holes the guest fell into, so that a
 	 * guest that broke (or hung) points at the responsible instruction. */
 	vmm_print_holes(m, stderr);
+	vmm_spt_free(m);
 	vmm_smp_free(m);
 	free(m->stats.by_form);
 	free(m->stats.holes);
