@@ -8,16 +8,14 @@
  *           the VMM ran per guest instruction;
  *   vcpu    the guest's virtual CPU (what it believes) next to the real
  *           CPU (what ring compression made of it);
- *   pt      (under --virt=trap with guest paging on; `pt` in
- *           commands_paging.c hands over) the guest's 2-level walk next to
- *           the shadow's walk (SDM Vol 3 §4.3), and which level differs
- *           and why (hypervisor/shadow_pt.h).
+ *   pt      (under --virt=trap with guest paging on) is
+ *           commands_vmm_pt.c's: the guest's walk next to the shadow's,
+ *           32-bit or PAE.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/isa.h"
-#include "hypervisor/shadow_pt.h"
 #include "hypervisor/vm.h"
 #include "hypervisor/vmm.h"
 #include "monitor/repl.h"
@@ -169,67 +167,6 @@ static bool cmd_vcpu(struct monitor *m, int argc, char **argv, const char *rest)
 	row(m, "halted", g->halted, c->halted);
 	if (v->fatal[0])
 		mon_printf(m, "vmm stopped the VM: %s\n", v->fatal);
-	return true;
-}
-
-/* An entry's flags, as the SDM names them (Table 4-5/4-6). */
-static void pflags(char *buf, size_t n, u32 e, bool pde)
-{
-	snprintf(buf, n, "%s%s%s%s%s%s", e & PTE_P ? "P" : "-", e & PTE_W ? " W" : " R",
-		 e & PTE_U ? " U" : " S", e & PTE_A ? " A" : "", e & PTE_D ? " D" : "",
-		 pde && (e & PDE_PS) ? " PS" : "");
-}
-
-/* One level: index, then the guest's and the shadow's entry side by side. */
-static void level(struct monitor *m, const char *name, unsigned idx, bool gok, u32 gpa, u32 g,
-		  bool sok, u32 spa, u32 s, bool pde, bool mark)
-{
-	char gf[32] = "", sf[32] = "", gcol[64] = "-", scol[64] = "-";
-
-	if (gok) {
-		pflags(gf, sizeof(gf), g, pde);
-		snprintf(gcol, sizeof(gcol), "@%08x %08x %s", gpa, g, gf);
-	}
-	if (sok) {
-		pflags(sf, sizeof(sf), s, pde);
-		snprintf(scol, sizeof(scol), "@%08x %08x %s", spa, s, sf);
-	}
-	mon_printf(m, "%s[%4u]  %-34s %s%s\n", name, idx, gcol, scol, mark ? "  <-" : "");
-}
-
-/* `pt VADDR` under the VMM: the guest's walk and the shadow's. */
-bool mon_vmm_pt(struct monitor *m, u64 lin)
-{
-	struct vmm *v = m->vm->vmm;
-	struct spt_view w;
-	u32 a = (u32)lin;
-
-	spt_view(v, a, &w);
-	mon_printf(
-	    m, "linear 0x%08x: guest CR3 0x%08x, shadow CR3 0x%08x (%u cached, %u pool pages)\n", a,
-	    w.gcr3, w.scr3, w.cached, w.pool_used);
-	mon_printf(m, "%-10s %-34s %s\n", "", "guest (guest-physical)", "shadow (real-physical)");
-	level(m, "PDE", a >> 22, true, w.gpde_pa, w.gpde, true, w.spde_pa, w.spde, true,
-	      w.differs == 1);
-	if (w.g_has_pte || w.s_has_pte)
-		level(m, "PTE", (a >> 12) & 0x3ff, w.g_has_pte, w.gpte_pa, w.gpte, w.s_has_pte,
-		      w.spte_pa, w.spte, false, w.differs == 2);
-	if (w.g_ok)
-		mon_printf(m, "  guest  -> 0x%08x %s %s%s\n", w.g_pa,
-			   w.g_w ? "writable" : "read-only", w.g_u ? "user" : "supervisor",
-			   w.traced ? " (holds a traced page table)" : "");
-	else
-		mon_printf(m, "  guest  -> not mapped\n");
-	if (w.s_ok)
-		mon_printf(m, "  shadow -> 0x%08x %s %s\n", w.s_pa,
-			   w.spte & PTE_W ? "writable" : "read-only",
-			   w.spte & PTE_U ? "user" : "supervisor");
-	else
-		mon_printf(m, "  shadow -> not mapped\n");
-	mon_printf(m, "  %s: %s\n",
-		   w.differs ? (w.differs == 1 ? "differs at the PDE" : "differs at the PTE")
-			     : "agree",
-		   w.why);
 	return true;
 }
 
