@@ -50,4 +50,15 @@ const char *exc_name(int vector);
  */
 void cpu_deliver(struct cpu *c, int vector, u32 error_code, bool has_error, int source);
 
+/*
+ * The fast paths of the 64-bit INT n / IRETQ round trip (exec_intfast.c,
+ * issue 9): the common case only, every SDM check made.  They return false
+ * with NOTHING changed whenever the full path (cpu_deliver, IRET) must
+ * decide -- a failing check, a soft-TLB miss, a descriptor whose accessed
+ * bit is clear.  cpu_int_fast is INT n's (EXC_SRC_SOFT) delivery;
+ * cpu_iretq_fast is IRET with REX.W after its intercept check.
+ */
+bool cpu_int_fast(struct cpu *c, u8 vector);
+bool cpu_iretq_fast(struct cpu *c);
+
 #endif

@@ -441,6 +441,8 @@ void IRET(struct cpu *c, const struct insn *i)
 	bool has_ss, to64;
 
 	CPU_INTERCEPT(c, i);
+	if (sz == 8 && cpu_iretq_fast(c)) /* the common IRETQ (exec_intfast.c) */
+		return;
 	if (c->mode == CPU_MODE_VM86 && iopl(c) != 3)
 		cpu_raise(c, EXC_GP, 0);
 	ip = stk_rd(c, 0, sz);
@@ -502,6 +504,8 @@ void INT_Ib(struct cpu *c, const struct insn *i)
 	if (c->mode == CPU_MODE_VM86 && iopl(c) != 3)
 		cpu_raise(c, EXC_GP, 0);
 	CPU_INTERCEPT(c, i);
+	if (cpu_int_fast(c, (u8)i->imm)) /* 64-bit gate, common case (exec_intfast.c) */
+		return;
 	cpu_deliver(c, (u8)i->imm, 0, false, EXC_SRC_SOFT);
 }
 
