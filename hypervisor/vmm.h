@@ -217,8 +217,8 @@ struct vmm {
 	int cur;		  /* the CPU whose world is loaded (vmm_smp.c) */
 	struct vmm_world *worlds; /* [vm->ncpus]; NULL in unit tests: one CPU */
 	char fatal[160];	  /* why the VMM stopped the VM, or "" */
-	bool refused;	 /* ... a refusal (vmm_refuse), not a guest shutdown */
-	void *edseg_abort; /* vmm_edseg.c: the jmp_buf its memory watch aborts to */
+	bool refused;		  /* ... a refusal (vmm_refuse), not a guest shutdown */
+	void *edseg_abort;	  /* vmm_edseg.c: the jmp_buf its memory watch aborts to */
 };
 
 /* Create the VMM for vm's CPU 0 (after the boot path loaded the kernel):
@@ -298,6 +298,9 @@ void vmm_fail(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
 /* The guest needs a feature the VMM does not virtualize: stop the VM with
  * this one line as the reason, status 10 (VM_EXIT_UNSUPPORTED, vm.c). */
 void vmm_refuse(struct vmm *m, const char *fmt, ...) PRINTF(2, 3);
+/* Fetch (through the guest's view of memory) and decode the instruction at
+ * CS:EIP, as a VMM decodes the instruction that trapped. */
+bool vmm_fetch(struct vmm *m, struct cpu *c, struct insn *i);
 
 /*
  * Ring compression, both directions (vmm_gate.c has the reasoning): guest

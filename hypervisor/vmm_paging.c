@@ -257,17 +257,6 @@ static bool fill(struct vmm *m, struct cpu *c, u32 lin, enum spt_acc acc, bool u
 
 #define TW_MAX 4 /* traced pages one instruction may write */
 
-static bool fetch_decode(struct vmm *m, struct cpu *c, struct insn *i)
-{
-	u8 buf[15];
-	u64 lin = (c->seg[SEG_CS].base + c->rip) & 0xffffffff;
-	unsigned n = 15;
-
-	while (n && !vmm_read(m, lin, buf, n))
-		n--;
-	return n && isa_decode(i, buf, n, c->code_size) > 0;
-}
-
 /* Put back the read-only entries and sync what the instruction changed. */
 static void tw_finish(struct vmm *m, struct cpu *c, unsigned n, const u32 *lins, const u32 *pas)
 {
@@ -308,7 +297,7 @@ static void trace_write(struct vmm *m, struct cpu *c, u32 lin)
 	volatile unsigned n = 1;
 	const struct isa_form *f;
 
-	if (!fetch_decode(m, c, &i)) {
+	if (!vmm_fetch(m, c, &i)) {
 		vmm_fail(m, "cannot decode the instruction at 0x%llx writing a page table",
 			 (unsigned long long)c->rip);
 		return;

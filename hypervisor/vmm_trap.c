@@ -95,17 +95,26 @@ bool vmm_write(struct vmm *m, u64 lin, const void *buf, unsigned len)
 	return lin_access(m, lin, (void *)buf, len, true);
 }
 
+/* The first fatal condition wins: remember it and stop the board. */
+static bool set_fatal(struct vmm *m, enum board_stop stop, const char *fmt, va_list ap)
+{
+	if (m->fatal[0])
+		return false;
+	vsnprintf(m->fatal, sizeof(m->fatal), fmt, ap);
+	m->vm->board.stop = stop;
+	return true;
+}
+
 void vmm_fail(struct vmm *m, const char *fmt, ...)
 {
 	va_list ap;
+	bool first;
 
-	if (m->fatal[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(m->fatal, sizeof(m->fatal), fmt, ap);
+	first = set_fatal(m, BOARD_STOP_SHUTDOWN, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "vmlab: vmm: %s\n", m->fatal);
-	m->vm->board.stop = BOARD_STOP_SHUTDOWN;
+	if (first)
+		fprintf(stderr, "vmlab: vmm: %s\n", m->fatal);
 }
 
 /* A feature the VMM does not virtualize: not the guest's fault, not a
@@ -115,13 +124,10 @@ void vmm_refuse(struct vmm *m, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (m->fatal[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(m->fatal, sizeof(m->fatal), fmt, ap);
+	if (set_fatal(m, BOARD_STOP_UNSUPPORTED, fmt, ap))
+		m->refused = true;
 	va_end(ap);
-	m->refused = true;
-	m->vm->board.stop = BOARD_STOP_UNSUPPORTED;
 }
 
 /* The EFLAGS the guest should see: the real ones with the virtual IF and
@@ -165,7 +171,7 @@ static void sync_cpl(struct vmm *m, const struct cpu *c)
 }
 
 /* Fetch and decode the guest instruction at CS:EIP. */
-static bool fetch(struct vmm *m, struct cpu *c, struct insn *i)
+bool vmm_fetch(struct vmm *m, struct cpu *c, struct insn *i)
 {
 	u8 buf[15];
 	u64 lin = (c->seg[SEG_CS].base + c->rip) & 0xffffffff;
@@ -204,9 +210,9 @@ static bool vmm_entry(void *opaque, struct cpu *c, int vec, u32 err)
 	/* #GP(0) is what a privileged instruction gives at CPL 1; #GP(sel)
 	 * at virtual CPL 0 may be ring compression's own doing (MOV SS with
 	 * RPL 0): both go to the emulator, which knows the difference. */
-	fetched = vec == EXC_GP && (err == 0 || m->v.cpl == 0) && fetch(m, c, &i);
+	fetched = vec == EXC_GP && (err == 0 || m->v.cpl == 0) && vmm_fetch(m, c, &i);
 	/* STAC/CLAC are #UD (not #GP) at CPL > 0: the virtual kernel's too. */
-	if (vec == EXC_UD && m->v.cpl == 0 && !(c->rflags & FL_VM) && fetch(m, c, &i) &&
+	if (vec == EXC_UD && m->v.cpl == 0 && !(c->rflags & FL_VM) && vmm_fetch(m, c, &i) &&
 	    (i.form == FORM_STAC || i.form == FORM_CLAC) && cpu_has_feature(c, SMAP_F))
 		fetched = true;
 	if (fetched && err == 0 && i.form == FORM_SYSENTER) {
