@@ -29,8 +29,8 @@
 #include "hypervisor/shadow_pt.h"
 #include "hypervisor/vm.h"
 #include "hypervisor/vmm.h"
+#include "tests/unit/vmm_rig.h"
 
-#define GMEM   (1024 * 1024)
 #define PDPT_A 0x10000 /* two PDPTs in one frame: 32-byte aligned */
 #define PDPT_B 0x10020
 #define PD_0   0x11000 /* page directories: PD_0 + k * 0x1000, k < 4 */
@@ -38,40 +38,12 @@
 #define DATA   0x40000 /* data frames */
 #define XD     (1ULL << 63)
 
-static struct vm_config cfg = {.mem_size = GMEM};
-static struct vm vm;
-static struct cpu cpu;
-static struct vmm m;
-static u64 retired;
-
 static int setup(void **state)
 {
-	struct err e = {""};
-
-	memset(&vm, 0, sizeof(vm));
-	memset(&m, 0, sizeof(m));
-	assert_int_equal(board_init(&vm.board, GMEM + VMM_AREA_SIZE, &vm.trace, &e), 0);
-	assert_int_equal(bus_map_ram(&vm.board.bus, 0, GMEM, 0, &e), 0);
-	assert_int_equal(bus_map_ram(&vm.board.bus, VMM_AREA_BASE, VMM_AREA_SIZE, GMEM, &e), 0);
-	cpu_init(&cpu, 0, &vm.board.bus, &vm.trace, &retired);
-	cpu.cr0 = CR0_PE;
-	vm.cfg = &cfg;
-	vm.cpus = &cpu;
-	vm.ncpus = 1;
-	vm.vmm = &m;
-	m.vm = &vm;
-	m.area = vm.board.bus.ram + GMEM;
-	m.v.cr0 = CR0_PE | CR0_PG | CR0_WP;
+	(void)state;
+	rig_init();
 	m.v.cr4 = CR4_PAE;
 	m.v.cr3 = PDPT_A;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vmm_spt_free(&m);
-	cpu_fini(&cpu);
-	board_destroy(&vm.board);
 	return 0;
 }
 

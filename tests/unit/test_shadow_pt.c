@@ -24,46 +24,18 @@
 #include "hypervisor/shadow_pt.h"
 #include "hypervisor/vm.h"
 #include "hypervisor/vmm.h"
+#include "tests/unit/vmm_rig.h"
 
-#define GMEM (1024 * 1024)
 #define PD_A 0x10000
 #define PD_B 0x11000
 #define PT_0 0x20000 /* page tables: PT_0 + k * 0x1000, k < 8 */
 #define DATA 0x40000 /* data frames */
 
-static struct vm_config cfg = {.mem_size = GMEM};
-static struct vm vm;
-static struct cpu cpu;
-static struct vmm m;
-static u64 retired;
-
 static int setup(void **state)
 {
-	struct err e = {""};
-
-	memset(&vm, 0, sizeof(vm));
-	memset(&m, 0, sizeof(m));
-	assert_int_equal(board_init(&vm.board, GMEM + VMM_AREA_SIZE, &vm.trace, &e), 0);
-	assert_int_equal(bus_map_ram(&vm.board.bus, 0, GMEM, 0, &e), 0);
-	assert_int_equal(bus_map_ram(&vm.board.bus, VMM_AREA_BASE, VMM_AREA_SIZE, GMEM, &e), 0);
-	cpu_init(&cpu, 0, &vm.board.bus, &vm.trace, &retired);
-	cpu.cr0 = CR0_PE;
-	vm.cfg = &cfg;
-	vm.cpus = &cpu;
-	vm.ncpus = 1;
-	vm.vmm = &m;
-	m.vm = &vm;
-	m.area = vm.board.bus.ram + GMEM;
-	m.v.cr0 = CR0_PE | CR0_PG | CR0_WP;
+	(void)state;
+	rig_init();
 	m.v.cr3 = PD_A;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vmm_spt_free(&m);
-	cpu_fini(&cpu);
-	board_destroy(&vm.board);
 	return 0;
 }
 
