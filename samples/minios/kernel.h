@@ -23,27 +23,9 @@ typedef uint64_t u64;
 #define SEL_UDATA (0x20 | 3)
 #define SEL_TSS	  0x28
 
-/* ---- port I/O ------------------------------------------------------------ */
-static inline void outb(u16 port, u8 v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline u8 inb(u16 port)
-{
-	u8 v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline u16 inw(u16 port)
-{
-	u16 v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+/* ---- port I/O: IN/OUT as inline functions (samples/lib/io.h) ------------- */
+#include "samples/lib/io.h"
+
 static inline void cli(void)
 {
 	__asm__ volatile("cli" ::: "memory");

@@ -173,15 +173,23 @@ fi
 grep -q '^vmm: shadow cache: hits=1 misses=2 .*trace-writes=[1-9]' "$tmp/t32strict.err" ||
 	bad "trap32 pg-strict: shadow cache counters: $(grep 'shadow cache' "$tmp/t32strict.err")"
 
-# `pt` side by side (monitor/commands_vmm.c): a transcript, UPDATE=1 rewrites it.
-timeout 60 "$VMLAB" run --kernel "$IMGPS" --virt=trap --serial none \
-	-x tests/trap/ptswitch_pt.cmd >"$tmp/pt.out" 2>&1
-echo "[exit $?]" >>"$tmp/pt.out"
-if [ "${UPDATE:-0}" = 1 ]; then
-	cp "$tmp/pt.out" tests/trap/ptswitch_pt.expected
-elif ! diff -u tests/trap/ptswitch_pt.expected "$tmp/pt.out"; then
-	bad "pt transcript differs (tests/trap/ptswitch_pt.expected)"
-fi
+# transcript NAME OUT IMAGE [vmlab options]: run tests/trap/NAME.cmd in batch
+# mode into OUT and compare it with tests/trap/NAME.expected (UPDATE=1
+# rewrites it; the checks after each call are its independent oracles).
+transcript() {
+	local name=$1 out=$2 img=$3
+	shift 3
+	timeout 60 "$VMLAB" run --kernel "$img" --serial none "$@" -x "tests/trap/$name.cmd" >"$out" 2>&1
+	echo "[exit $?]" >>"$out"
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$out" "tests/trap/$name.expected"
+	elif ! diff -u "tests/trap/$name.expected" "$out"; then
+		bad "transcript differs (tests/trap/$name.expected)"
+	fi
+}
+
+# `pt` side by side (monitor/commands_vmm.c).
+transcript ptswitch_pt "$tmp/pt.out" "$IMGPS" --virt=trap
 # Its oracle: the guest columns are the guest's own tables (nm), and where
 # both walks succeed the shadow maps the same frame.
 pd=$(nm "$IMGPS" | awk '$3 == "pd" {print $1}')
@@ -192,14 +200,7 @@ awk '/guest  -> / {g=$3} /shadow -> 0x/ {if (g ~ /^0x/ && g != $3) bad=1} END {e
 # `pt` for a PAE guest (monitor/commands_vmm_pt.c, SDM Vol 3 §4.4):
 # systest32's PAE section, PDPTE/PDE/PTE side by side, 2 MiB and XD pages.
 IMGST=$B/samples/systest32.elf
-timeout 60 "$VMLAB" run --kernel "$IMGST" --virt=trap --cpu=pg-strict --serial none \
-	-x tests/trap/systest32_pae_pt.cmd >"$tmp/ptpae.out" 2>&1
-echo "[exit $?]" >>"$tmp/ptpae.out"
-if [ "${UPDATE:-0}" = 1 ]; then
-	cp "$tmp/ptpae.out" tests/trap/systest32_pae_pt.expected
-elif ! diff -u tests/trap/systest32_pae_pt.expected "$tmp/ptpae.out"; then
-	bad "PAE pt transcript differs (tests/trap/systest32_pae_pt.expected)"
-fi
+transcript systest32_pae_pt "$tmp/ptpae.out" "$IMGST" --virt=trap --cpu=pg-strict
 # Its oracles: CR3 is the guest's pdpt (nm); every guest entry shown is
 # the 8 bytes the transcript's own xp dump holds at that address; where
 # both walks succeed the shadow maps the same frame.
